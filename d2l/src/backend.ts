@@ -1,0 +1,94 @@
+/**
+ * The one TensorFlow.js instance that d2l and the notebooks share, and the choice of its backend.
+ *
+ * Backends are tried from fastest to slowest: `tensorflow` (native libtensorflow through the optional
+ * `@tensorflow/tfjs-node`), `wasm` (`@tensorflow/tfjs-backend-wasm`, SIMD), `cpu` (plain JavaScript).
+ * `D2L_BACKEND=wasm` (or `tensorflow`, `cpu`) forces one and fails loudly when it cannot load.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export { tf };
+
+/** The backends d2l knows, best first. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Loads the package that registers `name`; returns why it cannot, or null when it is registered. */
+function register(name: BackendName): string | null {
+  if (tf.findBackendFactory(name) !== null) return null;
+  const pkg = name === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-backend-wasm';
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional packages, loaded on demand
+    require(pkg);
+  } catch (e) {
+    return `${pkg} is not installed or does not load (${(e as Error).message.split('\n')[0]})`;
+  }
+  return tf.findBackendFactory(name) === null ? `${pkg} loaded but did not register '${name}'` : null;
+}
+
+/** Makes `name` the active backend, or returns why it cannot. */
+async function activate(name: BackendName): Promise<string | null> {
+  const why = register(name);
+  if (why !== null) return why;
+  try {
+    if (await tf.setBackend(name)) return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return `the '${name}' backend failed to initialise`;
+}
+
+let selecting: Promise<BackendName> | undefined;
+
+/**
+ * Selects the best backend that loads (or the one named by `D2L_BACKEND`) and waits until it is
+ * ready. Call it once, before the first tensor op: `console.log(await d2l.ready())`.
+ *
+ * @returns the active backend's name.
+ */
+export function ready(): Promise<BackendName> {
+  selecting ??= select(process.env.D2L_BACKEND);
+  return selecting;
+}
+
+async function select(requested: string | undefined): Promise<BackendName> {
+  if (requested !== undefined && requested !== '') {
+    if (!(BACKENDS as readonly string[]).includes(requested)) {
+      throw new Error(`D2L_BACKEND must be one of ${BACKENDS.join(', ')}; got '${requested}'`);
+    }
+    const why = await activate(requested as BackendName);
+    if (why !== null) throw new Error(`D2L_BACKEND=${requested} is unavailable: ${why}`);
+    return requested as BackendName;
+  }
+  for (const name of BACKENDS) {
+    if ((await activate(name)) === null) return name;
+  }
+  throw new Error('no TensorFlow.js backend could be initialised (tried tensorflow, wasm, cpu)');
+}
+
+/**
+ * Switches to `name` for the rest of the process (tests and benchmarks compare backends with it).
+ * Unlike `ready`, it ignores `D2L_BACKEND`.
+ */
+export async function useBackend(name: BackendName): Promise<void> {
+  if (!(BACKENDS as readonly string[]).includes(name)) {
+    throw new Error(`backend must be one of ${BACKENDS.join(', ')}; got '${String(name)}'`);
+  }
+  const why = await activate(name);
+  if (why !== null) throw new Error(`backend '${name}' is unavailable: ${why}`);
+  selecting = Promise.resolve(name);
+}
+
+/** The backends that load on this machine, best first (activating each in turn, then restoring). */
+export async function availableBackends(): Promise<BackendName[]> {
+  const current = tf.getBackend();
+  const found: BackendName[] = [];
+  for (const name of BACKENDS) if ((await activate(name)) === null) found.push(name);
+  if (current) await tf.setBackend(current);
+  return found;
+}
+
+/** The name of the active backend (`tf.getBackend()`), e.g. `'wasm'`. */
+export function backend(): string {
+  return tf.getBackend();
+}
