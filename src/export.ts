@@ -1,0 +1,269 @@
+/**
+ * Exports the d2l package from the notebooks, as d2lbook and nbdev do: every code cell whose first line
+ * is `//@save` is a helper the book keeps, and the notebooks are the source of truth.
+ *
+ * Each notebook with saved cells becomes one module `d2l/src/saved/<name>.ts` (the notebook's file name
+ * without its section number), with a do-not-edit header, the imports its code needs and `export` in
+ * front of every top-level declaration. `d2l/src/saved/index.ts` re-exports them all, and
+ * `d2l/src/index.ts` re-exports that.
+ *
+ * Saved cells hold declarations only and no `export` keyword: tslab rejects `export` in a cell
+ * ("Cannot redeclare exported variable"), and a declaration in one cell is visible in later ones anyway.
+ * They use `tf` from an earlier `import * as tf from '@tensorflow/tfjs'` cell.
+ *
+ *   npm run export            writes the modules
+ *   npm run export -- --check exits 1 if the modules differ from the notebooks
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as prettier from 'prettier';
+import * as ts from 'typescript';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const NOTEBOOKS_DIR = path.join(ROOT, 'notebooks');
+export const SAVED_DIR = path.join(ROOT, 'd2l/src/saved');
+export const SAVE_MARK = '//@save';
+
+/** The imports a saved cell may rely on without defining them, by the name it uses. */
+const EXTERNAL_IMPORTS: Record<string, string> = {
+  tf: "import * as tf from '@tensorflow/tfjs';",
+};
+
+/** One `//@save` cell. */
+export interface SavedBlock {
+  /** The notebook's path relative to the repository root, e.g. `notebooks/3.2-linear-regression-scratch.ipynb`. */
+  notebook: string;
+  /** The cell's nbformat id. */
+  cellId: string;
+  /** The cell's code without the `//@save` line. */
+  code: string;
+  /** Top-level names the cell declares, with the kind of each declaration. */
+  declarations: { name: string; kind: 'function' | 'class' | 'type' | 'variable' }[];
+  /** Import statements written in the cell itself (hoisted to the module's top). */
+  ownImports: string[];
+  /** Every identifier the cell's code refers to (a superset of its free names). */
+  references: Set<string>;
+}
+
+interface NotebookJson {
+  cells: { cell_type: string; id?: string; source: string | string[] }[];
+}
+
+const sourceText = (source: string | string[]): string => (Array.isArray(source) ? source.join('') : source);
+
+/** The `//@save` cells of a notebook, in order. */
+export function readSavedBlocks(notebookPath: string): SavedBlock[] {
+  const notebook = path.relative(ROOT, notebookPath);
+  const json = JSON.parse(fs.readFileSync(notebookPath, 'utf8')) as NotebookJson;
+  const blocks: SavedBlock[] = [];
+  json.cells.forEach((cell, index) => {
+    const source = sourceText(cell.source);
+    const [first, ...rest] = source.split('\n');
+    if (cell.cell_type !== 'code' || first.trim() !== SAVE_MARK) return;
+    blocks.push(analyse(rest.join('\n').trim(), notebook, cell.id ?? `#${index}`));
+  });
+  return blocks;
+}
+
+/** Parses a saved cell and checks that it holds only imports and declarations, without `export`. */
+function analyse(code: string, notebook: string, cellId: string): SavedBlock {
+  const where = `${notebook}, cell ${cellId}`;
+  const file = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const block: SavedBlock = {
+    notebook,
+    cellId,
+    code,
+    declarations: [],
+    ownImports: [],
+    references: new Set(),
+  };
+  for (const statement of file.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      block.ownImports.push(statement.getText(file));
+      continue;
+    }
+    const exported = ts.canHaveModifiers(statement)
+      ? ts.getModifiers(statement)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+      : false;
+    if (exported || ts.isExportDeclaration(statement) || ts.isExportAssignment(statement)) {
+      throw new Error(`${where}: remove 'export' (tslab rejects it in a cell; the exporter adds it)`);
+    }
+    if (ts.isFunctionDeclaration(statement) && statement.name) {
+      block.declarations.push({ name: statement.name.text, kind: 'function' });
+    } else if (ts.isClassDeclaration(statement) && statement.name) {
+      block.declarations.push({ name: statement.name.text, kind: 'class' });
+    } else if (
+      ts.isInterfaceDeclaration(statement) ||
+      ts.isTypeAliasDeclaration(statement) ||
+      ts.isEnumDeclaration(statement)
+    ) {
+      block.declarations.push({ name: statement.name.text, kind: 'type' });
+    } else if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations) {
+        if (!ts.isIdentifier(d.name)) throw new Error(`${where}: destructuring cannot be exported`);
+        block.declarations.push({ name: d.name.text, kind: 'variable' });
+      }
+    } else {
+      const line = file.getLineAndCharacterOfPosition(statement.getStart(file)).line + 2;
+      throw new Error(`${where}, line ${line}: a ${SAVE_MARK} cell may hold only declarations`);
+    }
+  }
+  const visit = (node: ts.Node): void => {
+    if (ts.isIdentifier(node) && !isMemberName(node)) block.references.add(node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return block;
+}
+
+/** Whether an identifier names a member (`x.name`, `{ name: … }`, a method) rather than a binding. */
+function isMemberName(node: ts.Identifier): boolean {
+  const parent = node.parent;
+  return (
+    ((ts.isPropertyAccessExpression(parent) || ts.isQualifiedName(parent)) &&
+      (ts.isPropertyAccessExpression(parent) ? parent.name : parent.right) === node) ||
+    ((ts.isPropertyAssignment(parent) ||
+      ts.isPropertyDeclaration(parent) ||
+      ts.isPropertySignature(parent) ||
+      ts.isMethodDeclaration(parent) ||
+      ts.isMethodSignature(parent) ||
+      ts.isGetAccessor(parent) ||
+      ts.isSetAccessor(parent)) &&
+      parent.name === node)
+  );
+}
+
+/** The external imports (e.g. tfjs) a block needs: what a user must import to paste it into a notebook. */
+export function externalImports(block: SavedBlock): string[] {
+  const declared = new Set(block.declarations.map((d) => d.name));
+  return Object.entries(EXTERNAL_IMPORTS)
+    .filter(([name]) => block.references.has(name) && !declared.has(name))
+    .map(([, statement]) => statement);
+}
+
+/** `3.2-linear-regression-scratch.ipynb` → `linear-regression-scratch`. */
+export function moduleName(notebookPath: string): string {
+  return path.basename(notebookPath, '.ipynb').replace(/^[\d.]+-/, '');
+}
+
+/** Inserts `export ` before every top-level declaration of a (checked) saved cell. */
+function withExports(code: string): string {
+  const file = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const starts = file.statements.filter((s) => !ts.isImportDeclaration(s)).map((s) => s.getStart(file));
+  let out = code;
+  for (const start of starts.reverse()) out = `${out.slice(0, start)}export ${out.slice(start)}`;
+  return file.statements
+    .filter(ts.isImportDeclaration)
+    .reduce((text, s) => text.replace(s.getText(file), ''), out);
+}
+
+const header = (source: string): string =>
+  `// Generated by \`npm run export\` from the //@save cells of ${source}.\n` +
+  `// Do not edit: change the notebook and run \`npm run export\` again.\n`;
+
+/** The notebooks in `dir`, in section order. */
+export function notebookPaths(dir = NOTEBOOKS_DIR): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ipynb'))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((f) => path.join(dir, f));
+}
+
+/**
+ * Generates the package's saved modules from the notebooks.
+ *
+ * @returns file contents keyed by absolute path: one module per notebook with saved cells, plus the
+ *   `index.ts` that re-exports them.
+ */
+export async function generate(notebooks = notebookPaths()): Promise<Map<string, string>> {
+  const modules = notebooks
+    .map((nb) => ({ name: moduleName(nb), blocks: readSavedBlocks(nb) }))
+    .filter((m) => m.blocks.length > 0);
+  const owner = new Map<string, string>();
+  for (const m of modules) {
+    for (const b of m.blocks) {
+      for (const d of b.declarations) {
+        const previous = owner.get(d.name);
+        if (previous !== undefined) {
+          throw new Error(`${b.notebook}: '${d.name}' is already saved in d2l/src/saved/${previous}.ts`);
+        }
+        owner.set(d.name, m.name);
+      }
+    }
+  }
+  const files = new Map<string, string>();
+  for (const m of modules) {
+    const imports = new Set<string>();
+    const fromSiblings = new Map<string, Set<string>>();
+    for (const b of m.blocks) {
+      externalImports(b).forEach((i) => imports.add(i));
+      b.ownImports.forEach((i) => imports.add(i));
+      for (const name of b.references) {
+        const other = owner.get(name);
+        if (other !== undefined && other !== m.name) {
+          fromSiblings.set(other, (fromSiblings.get(other) ?? new Set()).add(name));
+        }
+      }
+    }
+    for (const [other, names] of fromSiblings) {
+      imports.add(`import { ${[...names].sort().join(', ')} } from './${other}';`);
+    }
+    const body = m.blocks.map((b) => withExports(b.code).trim()).join('\n\n');
+    const text = `${header(m.blocks[0].notebook)}\n${[...imports].join('\n')}\n\n${body}\n`;
+    files.set(path.join(SAVED_DIR, `${m.name}.ts`), text);
+  }
+  const index =
+    header('the notebooks in notebooks/') +
+    '\n' +
+    modules.map((m) => `export * from './${m.name}';\n`).join('');
+  files.set(path.join(SAVED_DIR, 'index.ts'), index);
+  return formatAll(files);
+}
+
+async function formatAll(files: Map<string, string>): Promise<Map<string, string>> {
+  const formatted = new Map<string, string>();
+  for (const [file, text] of files) {
+    const options = (await prettier.resolveConfig(file)) ?? {};
+    formatted.set(file, await prettier.format(text, { ...options, filepath: file }));
+  }
+  return formatted;
+}
+
+/** Paths (relative to the root) whose content differs from `files`, plus stale files in the saved folder. */
+export function differences(files: Map<string, string>): string[] {
+  const stale = fs.existsSync(SAVED_DIR)
+    ? fs
+        .readdirSync(SAVED_DIR)
+        .map((f) => path.join(SAVED_DIR, f))
+        .filter((f) => !files.has(f))
+    : [];
+  const changed = [...files].filter(([f, text]) => !fs.existsSync(f) || fs.readFileSync(f, 'utf8') !== text);
+  return [...changed.map(([f]) => f), ...stale].map((f) => path.relative(ROOT, f));
+}
+
+async function main(): Promise<void> {
+  const files = await generate();
+  const diff = differences(files);
+  if (process.argv.includes('--check')) {
+    if (diff.length > 0) {
+      console.error(`out of date with the notebooks (run \`npm run export\`): ${diff.join(', ')}`);
+      process.exit(1);
+    }
+    console.log('d2l/src/saved matches the notebooks');
+    return;
+  }
+  fs.mkdirSync(SAVED_DIR, { recursive: true });
+  for (const f of fs.readdirSync(SAVED_DIR)) {
+    if (!files.has(path.join(SAVED_DIR, f))) fs.rmSync(path.join(SAVED_DIR, f));
+  }
+  for (const [f, text] of files) fs.writeFileSync(f, text);
+  console.log(diff.length > 0 ? `wrote ${diff.join(', ')}` : 'd2l/src/saved was already up to date');
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}
