@@ -14,9 +14,9 @@
  *   npm run export            writes the modules
  *   npm run export -- --check exits 1 if the modules differ from the notebooks
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as prettier from 'prettier';
 import * as ts from 'typescript';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -35,7 +35,7 @@ export interface SavedBlock {
   notebook: string;
   /** The cell's nbformat id. */
   cellId: string;
-  /** The cell's code without the `//@save` line. */
+  /** The cell's code after the `//@save` line. */
   code: string;
   /** Top-level names the cell declares, with the kind of each declaration. */
   declarations: { name: string; kind: 'function' | 'class' | 'type' | 'variable' }[];
@@ -60,7 +60,7 @@ export function readSavedBlocks(notebookPath: string): SavedBlock[] {
     const source = sourceText(cell.source);
     const [first, ...rest] = source.split('\n');
     if (cell.cell_type !== 'code' || first.trim() !== SAVE_MARK) return;
-    blocks.push(analyse(rest.join('\n').trim(), notebook, cell.id ?? `#${index}`));
+    blocks.push(analyse(rest.join('\n').trimEnd(), notebook, cell.id ?? `#${index}`));
   });
   return blocks;
 }
@@ -176,7 +176,7 @@ export function notebookPaths(dir = NOTEBOOKS_DIR): string[] {
  * @returns file contents keyed by absolute path: one module per notebook with saved cells, plus the
  *   `index.ts` that re-exports them.
  */
-export async function generate(notebooks = notebookPaths()): Promise<Map<string, string>> {
+export function generate(notebooks = notebookPaths()): Map<string, string> {
   const modules = notebooks
     .map((nb) => ({ name: moduleName(nb), blocks: readSavedBlocks(nb) }))
     .filter((m) => m.blocks.length > 0);
@@ -221,11 +221,16 @@ export async function generate(notebooks = notebookPaths()): Promise<Map<string,
   return formatAll(files);
 }
 
-async function formatAll(files: Map<string, string>): Promise<Map<string, string>> {
+/**
+ * Formats the files as `npm run lint` expects. Prettier runs in a child process: its CommonJS entry
+ * loads plugins with import(), which jest cannot run.
+ */
+function formatAll(files: Map<string, string>): Map<string, string> {
+  const prettier = path.join(path.dirname(require.resolve('prettier')), 'bin/prettier.cjs');
   const formatted = new Map<string, string>();
   for (const [file, text] of files) {
-    const options = (await prettier.resolveConfig(file)) ?? {};
-    formatted.set(file, await prettier.format(text, { ...options, filepath: file }));
+    const args = [prettier, '--stdin-filepath', file];
+    formatted.set(file, execFileSync(process.execPath, args, { input: text, encoding: 'utf8' }));
   }
   return formatted;
 }
@@ -242,8 +247,8 @@ export function differences(files: Map<string, string>): string[] {
   return [...changed.map(([f]) => f), ...stale].map((f) => path.relative(ROOT, f));
 }
 
-async function main(): Promise<void> {
-  const files = await generate();
+function main(): void {
+  const files = generate();
   const diff = differences(files);
   if (process.argv.includes('--check')) {
     if (diff.length > 0) {
@@ -262,8 +267,10 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e: unknown) => {
+  try {
+    main();
+  } catch (e) {
     console.error(e instanceof Error ? e.message : e);
     process.exit(1);
-  });
+  }
 }
