@@ -2,6 +2,7 @@
  * The committed notebooks run top to bottom in a real tslab kernel, print what their text promises and
  * train to the true parameters.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as d2l from 'd2l';
 import { executeNotebook, textOf } from './notebook-executor';
@@ -33,6 +34,31 @@ function parameterErrors(text: string): number[] {
   return [Number(w?.[1]), Number(w?.[2]), Number(b?.[1])];
 }
 
+const FILES = [
+  '3.1-linear-regression.ipynb',
+  '3.2-linear-regression-scratch.ipynb',
+  '3.3-linear-regression-concise.ipynb',
+];
+
+test.each(FILES)('%s is nbformat 4.5 for the d2l-ts kernel and starts as every notebook does', (file) => {
+  const nb = JSON.parse(fs.readFileSync(notebook(file), 'utf8'));
+  expect([nb.nbformat, nb.nbformat_minor]).toEqual([4, 5]);
+  expect(nb.metadata.kernelspec).toEqual({
+    name: 'd2l-ts',
+    display_name: 'TypeScript (d2l-ts)',
+    language: 'typescript',
+  });
+  expect(nb.cells.every((c: { id?: string }) => typeof c.id === 'string' && /^[\w-]{1,64}$/.test(c.id))).toBe(
+    true,
+  );
+  const [first] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
+  const setup = first.source.join('');
+  expect(setup).toContain("import * as tf from '@tensorflow/tfjs';\nimport * as d2l from 'd2l';");
+  expect(setup).toContain('await d2l.ready()');
+  expect(setup).toMatch(/d2l\.seed\(\d+\);/);
+  expect(nb.cells[nb.cells.length - 1].source.join('')).toMatch(/## Exercises/);
+});
+
 // The notebooks call d2l.plot, which the plot branch adds. TODO(lead): drop this guard after merging it.
 const hasPlot = typeof (d2l as unknown as Record<string, unknown>).plot === 'function';
 const describeWithPlot = hasPlot ? describe : describe.skip;
@@ -42,12 +68,7 @@ describeWithPlot('notebooks', () => {
 
   beforeAll(async () => {
     const names = ['3.1', '3.2', '3.3'];
-    const files = [
-      '3.1-linear-regression.ipynb',
-      '3.2-linear-regression-scratch.ipynb',
-      '3.3-linear-regression-concise.ipynb',
-    ];
-    const results = await Promise.all(files.map((f) => executeNotebook(notebook(f))));
+    const results = await Promise.all(FILES.map((f) => executeNotebook(notebook(f))));
     names.forEach((n, i) => (run[n] = results[i]));
   }, 300000);
 
