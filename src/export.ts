@@ -11,8 +11,9 @@
  * ("Cannot redeclare exported variable"), and a declaration in one cell is visible in later ones anyway.
  * They use `tf` from an earlier `import * as tf from '@tensorflow/tfjs'` cell.
  *
- *   npm run export            writes the modules
- *   npm run export -- --check exits 1 if the modules differ from the notebooks
+ *   npm run export                        writes the modules
+ *   npm run export -- --check             exits 1 if the modules differ from the notebooks
+ *   npm run export -- --update-notebooks  copies declarations edited in the modules back into the cells
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -51,6 +52,9 @@ interface NotebookJson {
 
 const sourceText = (source: string | string[]): string => (Array.isArray(source) ? source.join('') : source);
 
+/** Whether a code cell's source is a saved cell: its first line is `//@save`. */
+export const isSavedCell = (source: string): boolean => source.split('\n')[0].trim() === SAVE_MARK;
+
 /** The `//@save` cells of a notebook, in order. */
 export function readSavedBlocks(notebookPath: string): SavedBlock[] {
   const notebook = path.relative(ROOT, notebookPath);
@@ -58,9 +62,9 @@ export function readSavedBlocks(notebookPath: string): SavedBlock[] {
   const blocks: SavedBlock[] = [];
   json.cells.forEach((cell, index) => {
     const source = sourceText(cell.source);
-    const [first, ...rest] = source.split('\n');
-    if (cell.cell_type !== 'code' || first.trim() !== SAVE_MARK) return;
-    blocks.push(analyse(rest.join('\n').trimEnd(), notebook, cell.id ?? `#${index}`));
+    if (cell.cell_type !== 'code' || !isSavedCell(source)) return;
+    const code = source.slice(source.indexOf('\n') + 1).trimEnd();
+    blocks.push(analyse(source.includes('\n') ? code : '', notebook, cell.id ?? `#${index}`));
   });
   return blocks;
 }
@@ -247,7 +251,98 @@ export function differences(files: Map<string, string>): string[] {
   return [...changed.map(([f]) => f), ...stale].map((f) => path.relative(ROOT, f));
 }
 
+/**
+ * Copies declarations edited in the generated modules back into the notebooks' saved cells, like
+ * nbdev's `nbdev_update`: a way to port a change made in a .ts file. Each cell gets the module's text of
+ * the declarations it holds, without `export`. Cells whose declarations are missing from the module
+ * are left alone.
+ *
+ * @returns the notebooks it rewrote, relative to the root.
+ */
+export function updateNotebooks(notebooks = notebookPaths(), savedDir = SAVED_DIR): string[] {
+  const updated: string[] = [];
+  for (const nb of notebooks) {
+    const modulePath = path.join(savedDir, `${moduleName(nb)}.ts`);
+    const blocks = readSavedBlocks(nb);
+    if (blocks.length === 0 || !fs.existsSync(modulePath)) continue;
+    const declarations = moduleDeclarations(fs.readFileSync(modulePath, 'utf8'));
+    let text = fs.readFileSync(nb, 'utf8');
+    for (const block of blocks) {
+      const texts = block.declarations.map((d) => declarations.get(d.name));
+      if (texts.some((t) => t === undefined)) continue;
+      const code = [...new Set(texts)].join('\n\n');
+      if (code !== block.code.trim()) text = replaceSource(text, block.cellId, `${SAVE_MARK}\n${code}`);
+    }
+    if (text !== fs.readFileSync(nb, 'utf8')) {
+      fs.writeFileSync(nb, text);
+      updated.push(path.relative(ROOT, nb));
+    }
+  }
+  return updated;
+}
+
+/**
+ * Replaces one cell's source in a notebook file as Jupyter writes it (keys sorted, one-space indent, so
+ * `source` is a cell's last key), leaving every other byte alone: re-serialising the whole notebook
+ * would reformat the numbers in its outputs.
+ */
+function replaceSource(text: string, cellId: string, source: string): string {
+  const idAt = text.indexOf(`\n   "id": ${JSON.stringify(cellId)},`);
+  const start = text.indexOf('\n   "source": ', idAt);
+  const end = text.indexOf('\n  }', start);
+  const parsed = JSON.parse(text) as NotebookJson;
+  const lines = source.split('\n').map((line, i, all) => (i < all.length - 1 ? `${line}\n` : line));
+  const value = JSON.stringify(lines, null, 1).replace(/\n/g, '\n   ');
+  const result =
+    idAt < 0 || start < 0 || end < 0
+      ? ''
+      : `${text.slice(0, start)}\n   "source": ${value}${text.slice(end)}`;
+  // Check the edit: valid JSON, that cell changed, nothing else did.
+  const check = result === '' ? undefined : (JSON.parse(result) as NotebookJson);
+  const ok =
+    check !== undefined &&
+    check.cells.every((c, i) =>
+      c.id === cellId
+        ? sourceText(c.source) === source
+        : JSON.stringify(c) === JSON.stringify(parsed.cells[i]),
+    );
+  if (!ok) throw new Error(`cannot update cell ${cellId}: the notebook is not laid out as Jupyter writes it`);
+  return result;
+}
+
+/** The text of each top-level declaration of a module (with its doc comment, without `export`), by name. */
+function moduleDeclarations(text: string): Map<string, string> {
+  const file = ts.createSourceFile('module.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const byName = new Map<string, string>();
+  for (const statement of file.statements) {
+    if (ts.isImportDeclaration(statement)) continue;
+    const exportKeyword = ts.canHaveModifiers(statement)
+      ? ts.getModifiers(statement)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+      : undefined;
+    // Leading comments, minus the generated header that precedes the imports.
+    const comments = ts.getLeadingCommentRanges(text, statement.getFullStart()) ?? [];
+    const docStart = comments.find((c) => text.startsWith('/**', c.pos))?.pos ?? statement.getStart(file);
+    let code = text.slice(docStart, statement.getEnd());
+    if (exportKeyword !== undefined) {
+      const at = exportKeyword.getStart(file) - docStart;
+      code = code.slice(0, at) + code.slice(at + 'export'.length).replace(/^\s+/, '');
+    }
+    const names = ts.isVariableStatement(statement)
+      ? statement.declarationList.declarations.map((d) => d.name.getText(file))
+      : [(statement as ts.DeclarationStatement).name?.getText(file)];
+    for (const name of names) if (name !== undefined) byName.set(name, code.trim());
+  }
+  return byName;
+}
+
 function main(): void {
+  if (process.argv.includes('--update-notebooks')) {
+    const updated = updateNotebooks();
+    console.log(
+      updated.length > 0 ? `updated ${updated.join(', ')}` : 'the notebooks already match d2l/src/saved',
+    );
+    return;
+  }
   const files = generate();
   const diff = differences(files);
   if (process.argv.includes('--check')) {

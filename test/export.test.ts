@@ -8,7 +8,17 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import * as d2l from 'd2l';
-import { differences, generate, notebookPaths, readSavedBlocks, SAVE_MARK, SAVED_DIR } from '../src/export';
+import {
+  differences,
+  generate,
+  isSavedCell,
+  notebookPaths,
+  readSavedBlocks,
+  ROOT,
+  SAVE_MARK,
+  SAVED_DIR,
+  updateNotebooks,
+} from '../src/export';
 
 /** Writes a notebook whose code cells are `cells` into `dir`, returning its path. */
 function writeNotebook(dir: string, name: string, cells: string[]): string {
@@ -26,7 +36,7 @@ function writeNotebook(dir: string, name: string, cells: string[]): string {
       source,
     })),
   };
-  fs.writeFileSync(file, JSON.stringify(json));
+  fs.writeFileSync(file, `${JSON.stringify(json, null, 1)}\n`); // laid out as Jupyter writes it
   return file;
 }
 
@@ -67,7 +77,7 @@ test('no notebook redefines a function or class that a //@save cell defines', ()
     const cells = JSON.parse(fs.readFileSync(nb, 'utf8')).cells as { cell_type: string; source: string[] }[];
     for (const cell of cells) {
       const source = cell.source.join('');
-      if (cell.cell_type !== 'code' || source.trimStart().startsWith(SAVE_MARK)) continue;
+      if (cell.cell_type !== 'code' || isSavedCell(source)) continue;
       const file = ts.createSourceFile('cell.ts', source, ts.ScriptTarget.Latest, true);
       for (const s of file.statements) {
         // Functions and classes; a variable holding something else may share a helper's name, as the
@@ -126,4 +136,28 @@ test('the exporter rejects cells tslab or the package could not use, naming the 
   const twice = writeNotebook(tmp, '9.5-twice.ipynb', [`${SAVE_MARK}\nfunction f(): void {}`]);
   const again = writeNotebook(tmp, '9.6-again.ipynb', [`${SAVE_MARK}\nfunction f(): void {}`]);
   expect(() => generate([twice, again])).toThrow(/9\.6-again\.ipynb: 'f' is already saved in .*twice\.ts/);
+});
+
+test('--update-notebooks copies a declaration edited in a generated module back into its cell', () => {
+  const cells = [
+    "import * as tf from '@tensorflow/tfjs';",
+    `${SAVE_MARK}\n/** One. */\nfunction one(): number {\n  return 1;\n}\n\nconst two = 2;`,
+    'console.log(one() + two, tf.version);',
+  ];
+  const nb = writeNotebook(tmp, '9.7-round-trip.ipynb', cells);
+  const before = JSON.parse(fs.readFileSync(nb, 'utf8'));
+  const generated = generate([nb]).get(path.join(SAVED_DIR, 'round-trip.ts')) ?? '';
+  const edited = generated.replace('return 1;', 'return 2 - 1;');
+  const savedDir = fs.mkdtempSync(path.join(tmp, 'saved-'));
+  fs.writeFileSync(path.join(savedDir, 'round-trip.ts'), edited);
+
+  expect(updateNotebooks([nb], savedDir)).toEqual([path.relative(ROOT, nb)]);
+  const after = JSON.parse(fs.readFileSync(nb, 'utf8'));
+  expect(readSavedBlocks(nb)[0].code).toBe(
+    '/** One. */\nfunction one(): number {\n  return 2 - 1;\n}\n\nconst two = 2;',
+  );
+  expect([after.cells[0], after.cells[2]]).toEqual([before.cells[0], before.cells[2]]);
+  // Exporting again reproduces the edited module, and a second update has nothing to do.
+  expect(generate([nb]).get(path.join(SAVED_DIR, 'round-trip.ts'))).toBe(edited);
+  expect(updateNotebooks([nb], savedDir)).toEqual([]);
 });
