@@ -9,3 +9,5 @@ export { Timer } from './timer';
 export { synthetic_data, data_iter, load_array } from './data';
 export type { DataLoader } from './data';
 export { linreg, squared_loss, sgd } from './linreg';
+export { plot, figure, show, set_figsize, Figure, DEFAULT_FMTS } from './plot';
+export type { PlotOptions, PlotData, Vector, Scale, MimeBundle, DisplaySender } from './plot';
