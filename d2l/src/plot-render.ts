@@ -22,7 +22,8 @@ interface SvgStringRenderer {
 type SvgStringRendererClass = new (loader: unknown) => SvgStringRenderer;
 
 function view(spec: TopLevelSpec): vega.View {
-  return new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  // vega tags the data objects it ingests: give it a copy so that the spec stays clean JSON.
+  return new vega.View(vega.parse(compile(structuredClone(spec)).spec), { renderer: 'none' });
 }
 
 /** Renders `spec` to an SVG string, synchronously. The spec must hold its data inline and a fixed size. */

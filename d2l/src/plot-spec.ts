@@ -218,18 +218,40 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
             ...(dash === undefined ? {} : { strokeDash: dash }),
             ...(point === undefined ? {} : { point: { ...point, color: style.color } }),
           };
-    const color =
-      labels === undefined
-        ? undefined
-        : {
-            datum: labels[i],
-            scale: { domain: [...labels], range: styles.map((st) => st.color) },
-            legend: legendDef(series, styles, labels, x, y, [width - 70, height - 50]),
-          };
+    if (labels === undefined) return { data: { values }, mark };
+    // With a legend, colour, dash and marker come from scales over the series' labels, which vega-lite
+    // merges into one legend that draws each entry like its series. Markers then are paths pre-scaled
+    // to their size, because a legend draws every symbol at one size.
+    const byLabel = (range: unknown[]) => ({
+      field: 'series',
+      type: 'nominal' as const,
+      scale: { domain: [...labels], range },
+    });
+    const legend = {
+      title: null,
+      orient: legendCorner(series, styles, labels, x, y, [width - 70, height - 50]),
+      symbolSize: LEGEND_LINE,
+      symbolStrokeWidth: LINE_WIDTH,
+    };
+    const shapes = styles.map((st) =>
+      st.marker === undefined ? 'stroke' : markerPath(st.marker, LEGEND_LINE),
+    );
+    const dashes = styles.map((st) => (st.line === undefined ? [1, 0] : (DASHES[st.line] ?? [1, 0])));
+    const scaledMark =
+      mark.type === 'point'
+        ? { ...mark, shape: undefined, size: LEGEND_LINE }
+        : point === undefined
+          ? mark
+          : { ...mark, point: { ...point, shape: undefined, size: LEGEND_LINE, color: style.color } };
     return {
       data: { values },
-      mark,
-      encoding: color === undefined ? {} : { color },
+      transform: [{ calculate: JSON.stringify(labels[i]), as: 'series' }],
+      mark: scaledMark,
+      encoding: {
+        color: { ...byLabel(styles.map((st) => st.color)), legend },
+        shape: byLabel(shapes),
+        ...(mark.type === 'line' ? { strokeDash: byLabel(dashes) } : {}),
+      },
     };
   });
 
@@ -283,45 +305,6 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
         labelFontSize: 11,
         labelColor: '#000',
         rowPadding: 2,
-      },
-    },
-  };
-}
-
-/**
- * The legend: no title, in the freest corner, each entry drawn like its series (a line sample in the
- * series' dash, or its marker).
- */
-function legendDef(
-  series: Series[],
-  styles: ResolvedStyle[],
-  labels: readonly string[],
-  x: { domain: number[]; scale: Scale },
-  y: { domain: number[]; scale: Scale },
-  plotSize: [number, number],
-) {
-  // Per-entry values are looked up by label. Size and stroke width must stay the same for every entry
-  // (vega lays entries out with them), so markers come as paths pre-scaled to their size.
-  const perEntry = (values: unknown[]) => ({
-    value: { expr: `${JSON.stringify(values)}[indexof(${JSON.stringify(labels)}, datum.value)]` },
-  });
-  return {
-    title: null,
-    orient: legendCorner(series, styles, labels, x, y, plotSize),
-    symbolType: 'stroke',
-    symbolSize: LEGEND_LINE,
-    symbolStrokeWidth: LINE_WIDTH,
-    encoding: {
-      symbols: {
-        shape: perEntry(
-          styles.map((s) => (s.marker === undefined ? 'stroke' : markerPath(s.marker, LEGEND_LINE))),
-        ),
-        strokeDash: perEntry(
-          styles.map((s) => (s.marker === undefined && s.line !== undefined ? (DASHES[s.line] ?? []) : [])),
-        ),
-        fill: perEntry(styles.map((s) => (s.marker?.filled ? s.color : 'transparent'))),
-        stroke: perEntry(styles.map((s) => (s.marker?.filled ? 'transparent' : s.color))),
-        opacity: { value: 1 },
       },
     },
   };
