@@ -21,9 +21,30 @@ interface SvgStringRenderer {
 }
 type SvgStringRendererClass = new (loader: unknown) => SvgStringRenderer;
 
+/**
+ * Compiles `spec` to vega, collecting vega-lite's warnings in `warnings` rather than letting them reach
+ * the notebook's stderr.
+ */
+export function compileToVega(spec: TopLevelSpec, warnings: string[] = []): vega.Spec {
+  const collect = (...args: unknown[]) => {
+    warnings.push(args.map(String).join(' '));
+    return logger;
+  };
+  const logger = {
+    level: () => logger,
+    warn: collect,
+    info: () => logger,
+    debug: () => logger,
+    error: (...args: unknown[]) => {
+      throw new Error(`plot: vega-lite: ${args.map(String).join(' ')}`);
+    },
+  };
+  // vega tags the data objects it ingests: compile a copy so that the spec stays clean JSON.
+  return compile(structuredClone(spec), { logger: logger as never }).spec;
+}
+
 function view(spec: TopLevelSpec): vega.View {
-  // vega tags the data objects it ingests: give it a copy so that the spec stays clean JSON.
-  return new vega.View(vega.parse(compile(structuredClone(spec)).spec), { renderer: 'none' });
+  return new vega.View(vega.parse(compileToVega(spec)), { renderer: 'none' });
 }
 
 /** Renders `spec` to an SVG string, synchronously. The spec must hold its data inline and a fixed size. */

@@ -170,6 +170,10 @@ function crosses(
   return true;
 }
 
+/** The outline width: the line's; else none for filled markers, 1.5 px for line markers (+ x | _). */
+const strokeWidth = (style: ResolvedStyle): number =>
+  style.line !== undefined ? LINE_WIDTH : style.marker?.filled ? 0 : 1.5;
+
 /** The vega-lite spec for `series` drawn in `styles`. */
 export function buildSpec(series: Series[], styles: ResolvedStyle[], options: SpecOptions): TopLevelSpec {
   const [width, height] = options.figsize.map((inches) => Math.round(inches * PX_PER_INCH));
@@ -231,25 +235,35 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
       title: null,
       orient: legendCorner(series, styles, labels, x, y, [width - 70, height - 50]),
       symbolSize: LEGEND_LINE,
-      symbolStrokeWidth: LINE_WIDTH,
+      symbolType: 'stroke', // when no series has markers only, there is no shape scale
     };
+    // Legend symbols: a line sample in the series' dash for series with a line, the marker otherwise.
     const shapes = styles.map((st) =>
-      st.marker === undefined ? 'stroke' : markerPath(st.marker, LEGEND_LINE),
+      st.line !== undefined || st.marker === undefined ? 'stroke' : markerPath(st.marker, LEGEND_LINE),
     );
     const dashes = styles.map((st) => (st.line === undefined ? [1, 0] : (DASHES[st.line] ?? [1, 0])));
+    const marker = style.marker === undefined ? undefined : markerPath(style.marker, LEGEND_LINE);
     const scaledMark =
       mark.type === 'point'
         ? { ...mark, shape: undefined, size: LEGEND_LINE }
         : point === undefined
           ? mark
-          : { ...mark, point: { ...point, shape: undefined, size: LEGEND_LINE, color: style.color } };
+          : { ...mark, point: { ...point, shape: marker, size: LEGEND_LINE, color: style.color } };
     return {
       data: { values },
       transform: [{ calculate: JSON.stringify(labels[i]), as: 'series' }],
       mark: scaledMark,
       encoding: {
         color: { ...byLabel(styles.map((st) => st.color)), legend },
-        shape: byLabel(shapes),
+        // By scale too, so that each legend symbol has its series' outline (none on filled markers).
+        // (ordinal: vega-lite warns about widths on a nominal field; the domain fixes the order anyway).
+        strokeWidth: {
+          ...byLabel(styles.map(strokeWidth)),
+          type: 'ordinal' as const,
+          scale: { type: 'ordinal' as const, domain: [...labels], range: styles.map(strokeWidth) },
+        },
+        // Only on point marks: vega-lite gives a line with a shape encoding a point at every datum.
+        ...(mark.type === 'point' ? { shape: byLabel(shapes) } : {}),
         ...(mark.type === 'line' ? { strokeDash: byLabel(dashes) } : {}),
       },
     };
