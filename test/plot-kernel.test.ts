@@ -48,3 +48,16 @@ test('with tslab loaded but no cell running, plot returns the figure and sends n
   expect(ret).toBe('Figure');
   expect(messages).toEqual([]);
 });
+
+test("when tslab's internal sender is gone, plot falls back to its public display with the SVG", () => {
+  const { ret, messages } = runInNode(
+    header +
+      `const tslab = require('tslab/dist/public');
+       delete jupyter.lastWriteDisplayData;
+       tslab.display.svg = (svg) => messages.push({ msg: { data: { 'image/svg+xml': svg } }, update: false });
+       report(d2l.plot([1, 2, 3]));`,
+  );
+  expect(ret).toBe('undefined');
+  expect(messages).toHaveLength(1);
+  expect(messages[0].msg.data['image/svg+xml']).toMatch(/^<svg/);
+});

@@ -3,7 +3,7 @@ import * as path from 'path';
 import Ajv from 'ajv';
 import * as d2l from 'd2l';
 import { parseFmt, COLOR_CYCLE, COLOR_LETTERS, DASHES } from 'd2l/dist/plot-fmt';
-import { renderSvgWithVega } from 'd2l/dist/plot-render';
+import { compileToVega, renderSvgWithVega } from 'd2l/dist/plot-render';
 import type { MimeBundle } from 'd2l';
 
 const { tf } = d2l;
@@ -14,7 +14,8 @@ const schema = JSON.parse(
     'utf8',
   ),
 );
-const validate = new Ajv({ strict: false, allowUnionTypes: true }).compile(schema);
+// The schema uses formats ajv does not know (uri, color-hex) and vega-lite extensions to JSON Schema.
+const validate = new Ajv({ strict: false, allowUnionTypes: true, validateFormats: false }).compile(schema);
 
 /** `figure` outside a kernel: plot would return the same. */
 const fig = (X: d2l.PlotData, Y?: d2l.PlotData, options?: d2l.PlotOptions) => d2l.figure(X, Y, options);
@@ -47,14 +48,19 @@ describe('the 3.1 normal-distribution figure', () => {
     { xlabel: 'x', ylabel: 'p(x)', figsize: [4.5, 2.5], legend },
   ) as d2l.Figure;
 
-  test('its spec is valid vega-lite v5', () => {
+  test('its spec is valid vega-lite v5 and compiles without warnings', () => {
     expect(f.spec.$schema).toBe('https://vega.github.io/schema/vega-lite/v5.json');
     expect(validate(f.spec)).toBe(true);
-    expect(validate.errors ?? []).toEqual([]);
+    expect(validate({ ...f.spec, width: 'wide' })).toBe(false); // the validator does check
+    const warnings: string[] = [];
+    compileToVega(f.spec, warnings);
+    expect(warnings).toEqual([]);
   });
 
   test('its SVG has one line per series, both axis titles and every legend entry', () => {
     expect(count(f.svg, /class="mark-line role-mark/g)).toBe(3);
+    expect(count(f.svg, /aria-roledescription="point"/g)).toBe(0);
+    expect(count(f.svg, /role-legend-symbol/g)).toBe(3);
     expect(f.svg).toMatch(/<svg[^>]* width="450" height="250"/);
     for (const text of ['x', 'p(x)', ...legend]) expect(f.svg).toContain(`>${text}</text>`);
     // The dashes of the default fmts '-', 'm--', 'g-.' on the curves.
@@ -260,6 +266,34 @@ describe('format strings', () => {
     expect(validate(f.spec)).toBe(true);
   });
 
+  test('with a legend, every form keeps its look and the legend draws each entry like its series', () => {
+    const fmts = ['o-', 'rx', 'g+--', 'C4s:', 'k^', '*'];
+    const f = fig(
+      [1, 2, 3],
+      times(6, (i) => [i, i + 1, i + 2]),
+      { fmts, legend: fmts },
+    );
+    expect(validate(f.spec)).toBe(true);
+    const warnings: string[] = [];
+    compileToVega(f.spec, warnings);
+    expect(warnings).toEqual([]);
+    // Lines for the three series with a line style, 3 points for each series (all have markers).
+    expect(count(f.svg, /class="mark-line role-mark/g)).toBe(3);
+    expect(count(f.svg, /aria-roledescription="point"/g)).toBe(6 * 3);
+    const legendPaths = [...f.svg.matchAll(/role-legend-symbol[^>]*><path[^>]* d="([^"]*)"/g)].map(
+      (m) => m[1],
+    );
+    expect(legendPaths).toHaveLength(6);
+    // Series with a line show a line sample; markers-only series show the very path of their points.
+    for (const i of [0, 2, 3]) expect(legendPaths[i]).toBe('M-9,0L9,0');
+    for (const i of [1, 4, 5]) {
+      const pointPath = new RegExp(`series: ${fmts[i].replace(/[*^+]/g, '\\$&')}"[^>]* d="([^"]*)"`).exec(
+        f.svg,
+      );
+      expect(pointPath?.[1]).toBe(legendPaths[i]);
+    }
+  });
+
   test.each(['q', 'r-g', 'o.', '----', '-:', 'C'])('%j is rejected, naming fmts[i]', (bad) => {
     expect(() =>
       fig(
@@ -408,6 +442,37 @@ describe('bad input names the argument', () => {
     ['3-D tensor', () => fig(tf.zeros([2, 2, 2])), /X must be a vector or a 2-D tensor/],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);
+  });
+});
+
+describe('edge cases', () => {
+  test('lines join the points in the order given, not sorted by x', () => {
+    const f = fig([0, 2, 1], [0, 1, 2]);
+    const d = /aria-roledescription="line mark" d="M([\d.]+),[\d.]+L([\d.]+),[\d.]+L([\d.]+)/.exec(f.svg);
+    const xs = (d ?? []).slice(1).map(Number);
+    expect(xs[1]).toBeGreaterThan(xs[2]);
+    expect(xs[2]).toBeGreaterThan(xs[0]);
+  });
+
+  test('a constant series, a single point and an empty series still draw', () => {
+    expect(fig([3, 3, 3]).svg).toContain('mark-line');
+    expect(fig([1], [5], { fmts: ['o'] }).svg).toContain('aria-roledescription="point"');
+    expect(fig([]).svg).toMatch(/^<svg/);
+  });
+
+  test('save writes SVG, PNG and the spec, and refuses other extensions', () => {
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'd2l-plot-'));
+    const f = fig([1, 2, 3]);
+    f.save(path.join(dir, 'f.svg'));
+    f.save(path.join(dir, 'f.json'));
+    expect(fs.readFileSync(path.join(dir, 'f.svg'), 'utf8')).toBe(f.svg);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'f.json'), 'utf8'))).toEqual(f.spec);
+    if (f.png !== undefined) {
+      f.save(path.join(dir, 'f.png'));
+      expect(fs.readFileSync(path.join(dir, 'f.png')).equals(f.png)).toBe(true);
+    }
+    expect(() => f.save(path.join(dir, 'f.pdf'))).toThrow(/must end in .svg, .png or .json/);
+    fs.rmSync(dir, { recursive: true });
   });
 });
 

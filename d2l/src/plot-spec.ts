@@ -55,7 +55,11 @@ export interface SpecOptions {
 const round = (v: number): number => Number(v.toPrecision(7));
 
 /** The data extent with matplotlib's 5 % margins (in log space on a log axis), or the given limits. */
-export function domain(values: Float64Array[], scale: Scale, lim: readonly [number, number] | undefined) {
+export function domain(
+  values: Float64Array[],
+  scale: Scale,
+  lim: readonly [number, number] | undefined,
+): number[] {
   if (lim !== undefined) return [lim[0], lim[1]];
   const log = scale === 'log';
   let lo = Infinity;
@@ -82,6 +86,12 @@ function powersOfTen([lo, hi]: number[]): number[] {
   return out;
 }
 
+/** An axis: its data extent (or limits) and scale type. */
+interface Axis {
+  domain: number[];
+  scale: Scale;
+}
+
 type Corner = 'top-right' | 'top-left' | 'bottom-left' | 'bottom-right';
 
 /**
@@ -92,8 +102,8 @@ export function legendCorner(
   series: Series[],
   styles: ResolvedStyle[],
   labels: readonly string[],
-  x: { domain: number[]; scale: Scale },
-  y: { domain: number[]; scale: Scale },
+  x: Axis,
+  y: Axis,
   plotSize: [number, number],
 ): Corner {
   // Legend box in pixels: rows of max(line sample + stroke, font size) with 2 px between, 5 px padding,
@@ -103,7 +113,7 @@ export function legendCorner(
   const width = 10 + row + 4 + 6.6 * Math.max(...labels.map((l) => l.length));
   const boxW = Math.min(1, (width + 8) / plotSize[0]);
   const boxH = Math.min(1, (height + 8) / plotSize[1]);
-  const toUnit = (v: number, axis: { domain: number[]; scale: Scale }) => {
+  const toUnit = (v: number, axis: Axis) => {
     const f = axis.scale === 'log' ? Math.log10 : (t: number) => t;
     const [a, b] = axis.domain.map(f);
     return (f(v) - a) / (b - a);
@@ -174,10 +184,70 @@ function crosses(
 const strokeWidth = (style: ResolvedStyle): number =>
   style.line !== undefined ? LINE_WIDTH : style.marker?.filled ? 0 : 1.5;
 
+/**
+ * The mark of one series. With `symbolSize`, markers are drawn as paths pre-scaled to their size at
+ * that one symbol size: a legend draws all its symbols at one size, and shares the marks' shapes.
+ */
+function seriesMark(style: ResolvedStyle, clip: boolean, symbolSize?: number) {
+  const marker = style.marker;
+  const point =
+    marker === undefined
+      ? undefined
+      : {
+          shape: symbolSize === undefined ? marker.shape : markerPath(marker, symbolSize),
+          size: symbolSize ?? marker.size,
+          filled: marker.filled,
+          strokeWidth: strokeWidth({ ...style, line: undefined }),
+          opacity: 1,
+          color: style.color,
+        };
+  if (style.line === undefined) return { type: 'point' as const, clip, ...point };
+  const dash = DASHES[style.line];
+  return {
+    type: 'line' as const,
+    order: false, // join points in the order given, as matplotlib does, not sorted by x
+    color: style.color,
+    strokeWidth: LINE_WIDTH,
+    clip,
+    ...(dash === undefined ? {} : { strokeDash: dash }),
+    ...(point === undefined ? {} : { point }),
+  };
+}
+
+/**
+ * The encodings that give series `i` its legend entry. Colour, width, dash and marker come from scales
+ * over the labels, which vega-lite merges into one legend that draws each entry like its series: a
+ * line sample in the series' dash when it has a line, else its marker.
+ */
+function legendEncoding(i: number, styles: ResolvedStyle[], labels: readonly string[], legend: object) {
+  const byLabel = (range: unknown[]) => ({
+    field: 'series',
+    type: 'nominal' as const,
+    scale: { domain: [...labels], range },
+  });
+  const isLine = styles[i].line !== undefined;
+  const shapes = styles.map((st) =>
+    st.line !== undefined || st.marker === undefined ? 'stroke' : markerPath(st.marker, LEGEND_LINE),
+  );
+  const dashes = styles.map((st) => (st.line === undefined ? [1, 0] : (DASHES[st.line] ?? [1, 0])));
+  const widths = styles.map(strokeWidth);
+  return {
+    color: { ...byLabel(styles.map((st) => st.color)), legend },
+    // Ordinal with an ordinal scale maps widths exactly (a nominal field draws a vega-lite warning).
+    strokeWidth: {
+      ...byLabel(widths),
+      type: 'ordinal' as const,
+      scale: { type: 'ordinal' as const, domain: [...labels], range: widths },
+    },
+    // Shape only on point marks: vega-lite would add a point at every datum of a line with a shape.
+    ...(isLine ? { strokeDash: byLabel(dashes) } : { shape: byLabel(shapes) }),
+  };
+}
+
 /** The vega-lite spec for `series` drawn in `styles`. */
 export function buildSpec(series: Series[], styles: ResolvedStyle[], options: SpecOptions): TopLevelSpec {
   const [width, height] = options.figsize.map((inches) => Math.round(inches * PX_PER_INCH));
-  const x = {
+  const x: Axis = {
     domain: domain(
       series.map((s) => s.x),
       options.xscale,
@@ -185,7 +255,7 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
     ),
     scale: options.xscale,
   };
-  const y = {
+  const y: Axis = {
     domain: domain(
       series.map((s) => s.y),
       options.yscale,
@@ -195,86 +265,34 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
   };
   const clip = options.xlim !== undefined || options.ylim !== undefined;
   const labels = options.legend;
+  const legend =
+    labels === undefined
+      ? undefined
+      : {
+          title: null,
+          // The plot area is about the figure less 70 px for the y axis and 50 px for the x axis.
+          orient: legendCorner(series, styles, labels, x, y, [width - 70, height - 50]),
+          symbolSize: LEGEND_LINE,
+          symbolType: 'stroke', // used when no series has markers only (and so no shape scale)
+        };
 
   const layers = series.map((s, i) => {
-    const style = styles[i];
-    const values = Array.from(s.x, (xv, j) => ({ x: round(xv), y: round(s.y[j]) }));
-    const point =
-      style.marker === undefined
-        ? undefined
-        : {
-            shape: style.marker.shape,
-            size: style.marker.size,
-            filled: style.marker.filled,
-            strokeWidth: style.marker.filled ? 0 : 1.5,
-            opacity: 1,
-          };
-    const dash = style.line === undefined ? undefined : DASHES[style.line];
-    const mark =
-      style.line === undefined
-        ? { type: 'point' as const, color: style.color, clip, ...point }
-        : {
-            type: 'line' as const,
-            order: false, // join points in the order given, as matplotlib does, not sorted by x
-            color: style.color,
-            strokeWidth: LINE_WIDTH,
-            clip,
-            ...(dash === undefined ? {} : { strokeDash: dash }),
-            ...(point === undefined ? {} : { point: { ...point, color: style.color } }),
-          };
-    if (labels === undefined) return { data: { values }, mark };
-    // With a legend, colour, dash and marker come from scales over the series' labels, which vega-lite
-    // merges into one legend that draws each entry like its series. Markers then are paths pre-scaled
-    // to their size, because a legend draws every symbol at one size.
-    const byLabel = (range: unknown[]) => ({
-      field: 'series',
-      type: 'nominal' as const,
-      scale: { domain: [...labels], range },
-    });
-    const legend = {
-      title: null,
-      orient: legendCorner(series, styles, labels, x, y, [width - 70, height - 50]),
-      symbolSize: LEGEND_LINE,
-      symbolType: 'stroke', // when no series has markers only, there is no shape scale
-    };
-    // Legend symbols: a line sample in the series' dash for series with a line, the marker otherwise.
-    const shapes = styles.map((st) =>
-      st.line !== undefined || st.marker === undefined ? 'stroke' : markerPath(st.marker, LEGEND_LINE),
-    );
-    const dashes = styles.map((st) => (st.line === undefined ? [1, 0] : (DASHES[st.line] ?? [1, 0])));
-    const marker = style.marker === undefined ? undefined : markerPath(style.marker, LEGEND_LINE);
-    const scaledMark =
-      mark.type === 'point'
-        ? { ...mark, shape: undefined, size: LEGEND_LINE }
-        : point === undefined
-          ? mark
-          : { ...mark, point: { ...point, shape: marker, size: LEGEND_LINE, color: style.color } };
+    const data = { values: Array.from(s.x, (xv, j) => ({ x: round(xv), y: round(s.y[j]) })) };
+    if (labels === undefined || legend === undefined) return { data, mark: seriesMark(styles[i], clip) };
     return {
-      data: { values },
+      data,
       transform: [{ calculate: JSON.stringify(labels[i]), as: 'series' }],
-      mark: scaledMark,
-      encoding: {
-        color: { ...byLabel(styles.map((st) => st.color)), legend },
-        // By scale too, so that each legend symbol has its series' outline (none on filled markers).
-        // (ordinal: vega-lite warns about widths on a nominal field; the domain fixes the order anyway).
-        strokeWidth: {
-          ...byLabel(styles.map(strokeWidth)),
-          type: 'ordinal' as const,
-          scale: { type: 'ordinal' as const, domain: [...labels], range: styles.map(strokeWidth) },
-        },
-        // Only on point marks: vega-lite gives a line with a shape encoding a point at every datum.
-        ...(mark.type === 'point' ? { shape: byLabel(shapes) } : {}),
-        ...(mark.type === 'line' ? { strokeDash: byLabel(dashes) } : {}),
-      },
+      mark: seriesMark(styles[i], clip, LEGEND_LINE),
+      encoding: legendEncoding(i, styles, labels, legend),
     };
   });
 
-  const axisScale = (axis: { domain: number[]; scale: Scale }) =>
+  const axisScale = (axis: Axis) =>
     axis.scale === 'log'
       ? { type: 'log' as const, domain: axis.domain, nice: false }
       : { type: 'linear' as const, domain: axis.domain, zero: false, nice: false };
   // A log axis is labelled at the powers of ten, like matplotlib's (vega would label 2s and 5s too).
-  const axisDef = (axis: { domain: number[]; scale: Scale }, title: string | undefined) => {
+  const axisDef = (axis: Axis, title: string | undefined) => {
     const decades = axis.scale === 'log' ? powersOfTen(axis.domain) : [];
     return decades.length >= 2
       ? { title: title ?? null, values: decades, format: '~g' }
