@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import Ajv from 'ajv';
 import * as d2l from 'd2l';
@@ -461,7 +462,7 @@ describe('edge cases', () => {
   });
 
   test('save writes SVG, PNG and the spec, and refuses other extensions', () => {
-    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'd2l-plot-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-plot-'));
     const f = fig([1, 2, 3]);
     f.save(path.join(dir, 'f.svg'));
     f.save(path.join(dir, 'f.json'));
