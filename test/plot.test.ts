@@ -447,6 +447,29 @@ describe('bad input names the argument', () => {
 });
 
 describe('edge cases', () => {
+  test.each<[string, d2l.PlotData, d2l.PlotData | undefined, d2l.PlotOptions]>([
+    ['tiny figure', [1, 2, 3], undefined, { figsize: [1, 0.5] }],
+    [
+      'log axis, markers, long legend',
+      [1, 2, 3],
+      [
+        [1, 10, 100],
+        [2, 3, 4],
+      ],
+      { yscale: 'log', fmts: ['o-', 'x'], legend: ['a'.repeat(30), 'b'] },
+    ],
+    ['huge and tiny numbers', [1e6, 2e6, 3e6], [1e-6, 3e-6, 2e-6], { xlabel: 'big', ylabel: 'small' }],
+  ])('%s: the synchronous SVG is what vega renders itself', async (_, X, Y, options) => {
+    const f = fig(X, Y, options);
+    expect(await renderSvgWithVega(f.spec)).toBe(f.svg);
+  });
+
+  test('very large or small numbers are labelled with exponents', () => {
+    const f = fig([1e6, 2e6, 3e6], [1e-6, 3e-6, 2e-6]);
+    expect(f.svg).toContain('>2e+6</text>');
+    expect(f.svg).toContain('>2e-6</text>');
+  });
+
   test('lines join the points in the order given, not sorted by x', () => {
     const f = fig([0, 2, 1], [0, 1, 2]);
     const d = /aria-roledescription="line mark" d="M([\d.]+),[\d.]+L([\d.]+),[\d.]+L([\d.]+)/.exec(f.svg);

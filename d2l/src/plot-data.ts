@@ -7,7 +7,7 @@
  * - Y omitted: X is the series, plotted against its index 0, 1, 2, ...
  * - X holding one series and Y several: X is repeated for each series of Y.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 
 /** What `plot` accepts for X and Y. */
 export type Vector = readonly number[] | Float32Array | Float64Array | Int32Array | Uint8Array | tf.Tensor;
@@ -19,7 +19,12 @@ export interface Series {
   y: Float64Array;
 }
 
-const isTensor = (v: unknown): v is tf.Tensor => v instanceof tf.Tensor;
+/** Duck-typed, so that tensors from another copy of tfjs are read too. */
+const isTensor = (v: unknown): v is tf.Tensor =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as tf.Tensor).dataSync === 'function' &&
+  Array.isArray((v as tf.Tensor).shape);
 
 function hasLength(v: unknown): v is ArrayLike<unknown> {
   return ArrayBuffer.isView(v) || Array.isArray(v);

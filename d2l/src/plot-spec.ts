@@ -263,6 +263,8 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
     ),
     scale: options.yscale,
   };
+  // The plot area is about the figure less 70 px for the y axis and 50 px for the x axis.
+  const plotSize: [number, number] = [Math.max(width - 70, 10), Math.max(height - 50, 10)];
   const clip = options.xlim !== undefined || options.ylim !== undefined;
   const labels = options.legend;
   const legend =
@@ -270,8 +272,7 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
       ? undefined
       : {
           title: null,
-          // The plot area is about the figure less 70 px for the y axis and 50 px for the x axis.
-          orient: legendCorner(series, styles, labels, x, y, [width - 70, height - 50]),
+          orient: legendCorner(series, styles, labels, x, y, plotSize),
           symbolSize: LEGEND_LINE,
           symbolType: 'stroke', // used when no series has markers only (and so no shape scale)
         };
@@ -291,12 +292,15 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
     axis.scale === 'log'
       ? { type: 'log' as const, domain: axis.domain, nice: false }
       : { type: 'linear' as const, domain: axis.domain, zero: false, nice: false };
-  // A log axis is labelled at the powers of ten, like matplotlib's (vega would label 2s and 5s too).
-  const axisDef = (axis: Axis, title: string | undefined) => {
+  // About one tick per 70 px across and 40 px up, as matplotlib spaces them (vega would crowd more
+  // and then hide labels that overlap). A log axis is labelled at the powers of ten, like matplotlib's.
+  // Very large or small numbers get exponents (1e+6, 2.5e-7) instead of long strings of digits.
+  const axisDef = (axis: Axis, title: string | undefined, tickCount: number) => {
     const decades = axis.scale === 'log' ? powersOfTen(axis.domain) : [];
-    return decades.length >= 2
-      ? { title: title ?? null, values: decades, format: '~g' }
-      : { title: title ?? null };
+    if (decades.length >= 2) return { title: title ?? null, values: decades, format: '~g' };
+    const magnitude = Math.max(...axis.domain.map(Math.abs));
+    const extreme = magnitude >= 1e5 || (magnitude > 0 && magnitude < 1e-3);
+    return { title: title ?? null, tickCount, ...(extreme ? { format: '.3~e' } : {}) };
   };
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -306,8 +310,18 @@ export function buildSpec(series: Series[], styles: ResolvedStyle[], options: Sp
     padding: { left: 5, top: 5, right: 10, bottom: 10 },
     background: 'white',
     encoding: {
-      x: { field: 'x', type: 'quantitative', scale: axisScale(x), axis: axisDef(x, options.xlabel) },
-      y: { field: 'y', type: 'quantitative', scale: axisScale(y), axis: axisDef(y, options.ylabel) },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        scale: axisScale(x),
+        axis: axisDef(x, options.xlabel, Math.max(2, Math.round(plotSize[0] / 70))),
+      },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        scale: axisScale(y),
+        axis: axisDef(y, options.ylabel, Math.max(2, Math.round(plotSize[1] / 40))),
+      },
     },
     layer: layers,
     config: {

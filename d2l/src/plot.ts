@@ -123,6 +123,9 @@ export class Figure {
  * @param Y the y values, the same way.
  */
 export function figure(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Figure {
+  if (typeof options !== 'object' || options === null) {
+    throw new Error(`plot: options must be an object such as { xlabel: 'x' }; got ${util.inspect(options)}`);
+  }
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.includes(key)) {
       throw new Error(`plot: unknown option '${key}'; expected one of ${OPTION_NAMES.join(', ')}`);
