@@ -351,26 +351,14 @@ describe('axes', () => {
     expect(fig([1, 2]).svg).toMatch(/width="350" height="250"/);
   });
 
-  test('no legend unless one is given', () => {
-    expect(
-      fig(
-        [1, 2],
-        [
-          [1, 2],
-          [2, 3],
-        ],
-      ).svg,
-    ).not.toContain('role-legend');
-    expect(
-      fig(
-        [1, 2],
-        [
-          [1, 2],
-          [2, 3],
-        ],
-        { legend: ['a', 'b'] },
-      ).svg,
-    ).toContain('role-legend');
+  test("no legend unless one is given (the book's default, an empty list, is none)", () => {
+    const twoSeries: number[][] = [
+      [1, 2],
+      [2, 3],
+    ];
+    expect(fig([1, 2], twoSeries).svg).not.toContain('role-legend');
+    expect(fig([1, 2], twoSeries, { legend: [] }).svg).not.toContain('role-legend');
+    expect(fig([1, 2], twoSeries, { legend: ['a', 'b'] }).svg).toContain('role-legend');
   });
 });
 

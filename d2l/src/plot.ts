@@ -12,7 +12,7 @@ import * as util from 'util';
 import type { TopLevelSpec } from 'vega-lite';
 import { parseFmt } from './plot-fmt';
 import { toSeries } from './plot-data';
-import type { PlotData } from './plot-data';
+import type { PlotData, Series } from './plot-data';
 import { buildSpec, resolveStyles, PX_PER_INCH } from './plot-spec';
 import type { Scale } from './plot-spec';
 import { renderSvg, svgToPng } from './plot-render';
@@ -150,10 +150,14 @@ export function figure(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Fi
   const resolved = resolveStyles(series.length, styles);
   const spec = buildSpec(series, resolved, { xlabel, ylabel, legend, xlim, ylim, xscale, yscale, figsize });
   const [width, height] = figsize.map((inches) => Math.round(inches * PX_PER_INCH));
-  const points = series.reduce((n, s) => n + s.x.length, 0);
-  const names = legend === undefined ? '' : ` (${legend.join('; ')})`;
-  const axes = `x: ${xlabel ?? '(no label)'}${xscale === 'log' ? ', log' : ''}; y: ${ylabel ?? '(no label)'}${yscale === 'log' ? ', log' : ''}`;
-  const summary = `<Figure ${width}×${height} px: ${series.length} series${names}, ${points} points; ${axes}>`;
+  const summary = describe(
+    width,
+    height,
+    series,
+    legend,
+    { label: xlabel, scale: xscale },
+    { label: ylabel, scale: yscale },
+  );
   return new Figure(spec, renderSvg(spec, width, height), summary);
 }
 
@@ -178,6 +182,20 @@ export function show(fig: Figure, send: DisplaySender | undefined = kernelSender
   return undefined;
 }
 
+/** The one-line text/plain form, e.g. `<Figure 450×250 px: 3 series (a; b; c), 4203 points; x: x; y: p(x)>`. */
+function describe(
+  width: number,
+  height: number,
+  series: Series[],
+  legend: string[] | undefined,
+  ...axes: Array<{ label: string | undefined; scale: Scale }>
+): string {
+  const points = series.reduce((n, s) => n + s.x.length, 0);
+  const names = legend === undefined ? '' : ` (${legend.join('; ')})`;
+  const [x, y] = axes.map(({ label, scale }) => `${label ?? '(no label)'}${scale === 'log' ? ', log' : ''}`);
+  return `<Figure ${width}×${height} px: ${series.length} series${names}, ${points} points; x: ${x}; y: ${y}>`;
+}
+
 function checkScale(scale: unknown, name: string): Scale {
   if (scale === undefined) return 'linear';
   if (scale !== 'linear' && scale !== 'log') {
@@ -192,7 +210,8 @@ function checkLabel(label: unknown, name: string): string | undefined {
 }
 
 function checkLegend(legend: unknown, count: number): string[] | undefined {
-  if (legend === undefined) return undefined;
+  // The book's default is an empty list: no legend.
+  if (legend === undefined || (Array.isArray(legend) && legend.length === 0)) return undefined;
   if (!Array.isArray(legend) || !legend.every((l) => typeof l === 'string')) {
     throw new Error(`plot: legend must be an array of strings, one per series; got ${util.inspect(legend)}`);
   }
