@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as d2l from 'd2l';
 import { executeNotebook, textOf } from './notebook-executor';
 import type { ExecutedNotebook } from './notebook-executor';
 
@@ -59,11 +58,7 @@ test.each(FILES)('%s is nbformat 4.5 for the d2l-ts kernel and starts as every n
   expect(nb.cells[nb.cells.length - 1].source.join('')).toMatch(/## Exercises/);
 });
 
-// The notebooks call d2l.plot, which the plot branch adds. TODO(lead): drop this guard after merging it.
-const hasPlot = typeof (d2l as unknown as Record<string, unknown>).plot === 'function';
-const describeWithPlot = hasPlot ? describe : describe.skip;
-
-describeWithPlot('notebooks', () => {
+describe('notebooks', () => {
   const run: Record<string, ExecutedNotebook> = {};
 
   beforeAll(async () => {
