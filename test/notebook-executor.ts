@@ -1,9 +1,9 @@
 /**
  * Executes a notebook in a real tslab kernel and returns its cells with their outputs.
  *
- * Meanwhile it drives Debian's `jupyter-nbconvert` (apt: jupyter-nbconvert python3-nbclient) with a
- * throwaway `d2l-ts` kernelspec pointing at this checkout's tslab. `executeNotebook` is the only function
- * the tests call, so switching to the project's own runner (`src/runner`) means rewriting just it.
+ * Until the project's own runner (`src/runner`) is merged, it drives Debian's `jupyter-nbconvert` (apt:
+ * jupyter-nbconvert python3-nbclient) with a throwaway `d2l-ts` kernelspec pointing at this checkout's
+ * tslab. `executeNotebook` is the only function the tests call, so switching means rewriting just it.
  *
  * tslab reports errors on stderr only: its `execute_reply` says `status: "error"` with no ename or
  * traceback, and nbconvert's error message is empty. So an nbclient hook records every cell's reply
@@ -49,12 +49,8 @@ export const textOf = (outputs: Output[], stream = 'stdout'): string =>
     .map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? '')))
     .join('');
 
-let jupyterDir: string | undefined;
-
-/** A Jupyter data dir with the d2l-ts kernelspec, and an nbconvert config with the status hook. */
-function jupyterSetup(): string {
-  if (jupyterDir !== undefined) return jupyterDir;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-jupyter-'));
+/** Writes into `dir` a Jupyter data dir with the d2l-ts kernelspec, and an nbconvert config with the hook. */
+function jupyterSetup(dir: string): void {
   const kernelDir = path.join(dir, 'kernels', 'd2l-ts');
   fs.mkdirSync(kernelDir, { recursive: true });
   const tslab = path.join(ROOT, 'node_modules/tslab/bin/tslab');
@@ -75,8 +71,6 @@ function jupyterSetup(): string {
       '',
     ].join('\n'),
   );
-  jupyterDir = dir;
-  return dir;
 }
 
 /**
@@ -90,9 +84,9 @@ export async function executeNotebook(
   if (!fs.existsSync(NBCONVERT)) {
     throw new Error(`${NBCONVERT} not found: apt-get install jupyter-nbconvert python3-nbclient`);
   }
-  const dir = jupyterSetup();
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-executed-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-jupyter-'));
   try {
+    jupyterSetup(dir);
     await promisify(execFile)(
       NBCONVERT,
       [
@@ -103,14 +97,14 @@ export async function executeNotebook(
         `--ExecutePreprocessor.timeout=${timeoutSeconds}`,
         `--config=${path.join(dir, 'nbconvert_config.py')}`,
         '--output-dir',
-        outDir,
+        dir,
         '--output',
         'executed.ipynb',
         path.resolve(file),
       ],
       { env: { ...process.env, JUPYTER_DATA_DIR: dir }, maxBuffer: 64 << 20 },
     );
-    const json = JSON.parse(fs.readFileSync(path.join(outDir, 'executed.ipynb'), 'utf8')) as {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'executed.ipynb'), 'utf8')) as {
       cells: {
         id: string;
         cell_type: string;
@@ -131,6 +125,6 @@ export async function executeNotebook(
       .map((c) => `cell ${c.id} (${c.status ?? 'not run'}): ${textOf(c.outputs, 'stderr').trim()}`);
     return { cells, errors };
   } finally {
-    fs.rmSync(outDir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
