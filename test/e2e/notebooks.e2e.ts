@@ -20,6 +20,7 @@ import {
 } from './support/jupyter';
 import { readHtmlCells, readHtmlSvgs, waitForMathJax } from './support/nbconvert-html';
 import {
+  closeAndHalt,
   openNotebook,
   readCells,
   readRenderedSvgs,
@@ -119,10 +120,31 @@ async function runInNotebookUi(row: NotebookExpectation): Promise<string[]> {
     );
     const problems = findProblems(row, await readCells(page), await readRenderedSvgs(page));
     await saveNotebook(page);
+    await screenshotNotebook(page, shotName(row, 'notebook'));
+    await closeAndHalt(page);
+    await waitUntil(
+      async () => !(await server.sessionPaths()).includes(row.path),
+      30_000,
+      `${row.path}: kernel still running after Close and Halt`,
+    );
     return problems;
-  } finally {
+  } catch (error) {
     await screenshotNotebook(page, shotName(row, 'notebook')).catch(() => undefined);
+    throw error;
+  } finally {
     await page.close();
+  }
+}
+
+async function waitUntil(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  failure: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
@@ -149,7 +171,6 @@ describe('vega-lite outputs rendered with vega-embed, as in JupyterLab', () => {
     const { page, consoleErrors } = await openVegaPage(context);
     try {
       const problems: string[] = [];
-      let charts = 0;
       for (const row of notebooks) {
         // The copies the server saved after the UI run above.
         const saved = JSON.parse(fs.readFileSync(path.join(SERVED_DIR, row.path), 'utf8')) as {
@@ -168,7 +189,6 @@ describe('vega-lite outputs rendered with vega-embed, as in JupyterLab', () => {
         for (const { index, spec } of specs) {
           const where = `${row.path} cell ${index}`;
           const render = await renderVegaLite(page, spec, where);
-          charts++;
           if (!(render.width > 0 && render.height > 0))
             problems.push(`${where}: chart is ${render.width}x${render.height}`);
           if (render.series.length === 0) problems.push(`${where}: no series found in the spec`);
@@ -180,7 +200,6 @@ describe('vega-lite outputs rendered with vega-embed, as in JupyterLab', () => {
         }
       }
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'vega-lite-outputs.png'), fullPage: true });
-      expect(charts).toBeGreaterThan(0);
       expect(problems).toEqual([]);
       expect(consoleErrors).toEqual([]);
     } finally {

@@ -106,6 +106,8 @@ export interface NotebookServer {
   notebookDir: string;
   /** URL of a notebook (path relative to notebookDir) in the classic Notebook UI, token included. */
   notebookUrl(relativePath: string): string;
+  /** Paths (relative to notebookDir) of the notebooks that have a running kernel. */
+  sessionPaths(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -149,6 +151,14 @@ export async function startNotebookServer(options: {
     notebookDir,
     notebookUrl: (relativePath) =>
       `${baseUrl}/notebooks/${relativePath.split(path.sep).map(encodeURIComponent).join('/')}?token=${token}`,
+    sessionPaths: async () => {
+      const response = await fetch(`${baseUrl}/api/sessions`, {
+        headers: { Authorization: `token ${token}` },
+      });
+      if (!response.ok) throw new Error(`GET /api/sessions: HTTP ${response.status}`);
+      const sessions = (await response.json()) as Array<{ path: string }>;
+      return sessions.map((session) => session.path);
+    },
     stop: async () => {
       if (!exited(child)) {
         // The REST shutdown stops the kernels first; SIGTERM and SIGKILL are the fallbacks.

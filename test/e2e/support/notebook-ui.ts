@@ -87,6 +87,14 @@ export async function saveNotebook(page: Page): Promise<void> {
   await saved;
 }
 
+/**
+ * File > Close and Halt: the notebook shuts its kernel down (so kernels do not pile up across notebooks),
+ * then tries to close its window, which a browser only allows for windows a script opened.
+ */
+export async function closeAndHalt(page: Page): Promise<void> {
+  await chooseMenuItem(page, 'File', 'close_and_halt');
+}
+
 /** Every code cell's outcome, from the notebook's own cell models (the outputs it would save). */
 export async function readCells(page: Page): Promise<CellOutcome[]> {
   return page.evaluate(() => {

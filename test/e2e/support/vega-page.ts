@@ -78,7 +78,7 @@ interface UnitSpec {
 /**
  * Embeds one vega-lite spec under a caption and reports, for every series the spec asks for, what the
  * view drew. A series is a value of the colour (or stroke / strokeDash) field of a unit or layer, or the
- * layer itself when it has no such field.
+ * layer itself when it has no such field (d2l.plot without a legend: one layer per series).
  */
 export async function renderVegaLite(page: Page, spec: unknown, caption: string): Promise<VegaRender> {
   return page.evaluate(
@@ -95,9 +95,11 @@ export async function renderVegaLite(page: Page, spec: unknown, caption: string)
         defaultStyle: true,
       });
 
-      // Which series the spec asks for, unit by unit (vega-lite names a unit's marks `[layer_i_]marks`).
-      type Unit = { markName: string; field?: string; expected: string[] };
+      // The series the spec asks for, and for each unit (vega-lite names a unit's marks
+      // `[layer_i_]marks`) how to tell which series an item belongs to.
+      type Unit = { markName: string; field?: string; label: string };
       const units: Unit[] = [];
+      const expected = new Set<string>();
       const walk = (
         node: UnitSpec,
         prefix: string,
@@ -112,15 +114,19 @@ export async function renderVegaLite(page: Page, spec: unknown, caption: string)
         }
         const markName = `${prefix}marks`;
         const channel = [enc.color, enc.stroke, enc.strokeDash].find(
-          (c) => c && (c.field || c.datum !== undefined),
+          (c) => c?.field || c?.datum !== undefined,
         );
-        if (channel?.field) {
-          const field = channel.field;
-          const fromData = rows.filter((row) => field in row).map((row) => String(row[field]));
-          const names = fromData.length > 0 ? fromData : (view.scale('color')?.domain() ?? []).map(String);
-          units.push({ markName, field, expected: [...new Set(names)] });
+        const field = channel?.field;
+        if (field) {
+          // From the data, or when a transform computes the field, from the colour scale's domain.
+          const inData = rows.filter((row) => field in row).map((row) => String(row[field]));
+          const names = inData.length > 0 ? inData : (view.scale('color')?.domain() ?? []).map(String);
+          names.forEach((name) => expected.add(name));
+          units.push({ markName, field, label: markName });
         } else {
-          units.push({ markName, expected: [String(channel?.datum ?? markName)] });
+          const label = String(channel?.datum ?? markName);
+          expected.add(label);
+          units.push({ markName, label });
         }
       };
       walk(spec as UnitSpec, '', [], {});
@@ -135,6 +141,20 @@ export async function renderVegaLite(page: Page, spec: unknown, caption: string)
         }
       };
       visit(view.scenegraph().root);
+
+      // Items drawn per series, with the first one's colour.
+      const drawn = new Map<string, { items: number; color: string | null }>();
+      for (const unit of units) {
+        for (const mark of marks.get(unit.markName) ?? []) {
+          for (const item of mark.items ?? []) {
+            if (!Number.isFinite(item.x) || !Number.isFinite(item.y)) continue;
+            const name = unit.field ? String(item.datum?.[unit.field]) : unit.label;
+            const entry = drawn.get(name) ?? { items: 0, color: item.stroke ?? item.fill ?? null };
+            entry.items++;
+            drawn.set(name, entry);
+          }
+        }
+      }
 
       const canvas = chart.querySelector('canvas');
       const pixels = canvas?.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -153,17 +173,10 @@ export async function renderVegaLite(page: Page, spec: unknown, caption: string)
         }
         return count;
       };
-
-      const series = units.flatMap((unit) =>
-        unit.expected.map((name) => {
-          const items = (marks.get(unit.markName) ?? [])
-            .flatMap((mark) => mark.items ?? [])
-            .filter((item) => Number.isFinite(item.x) && Number.isFinite(item.y))
-            .filter((item) => !unit.field || String(item.datum?.[unit.field]) === name);
-          const color = items[0]?.stroke ?? items[0]?.fill ?? null;
-          return { name, items: items.length, color, pixels: countPixels(color) };
-        }),
-      );
+      const series = [...expected].map((name) => {
+        const { items = 0, color = null } = drawn.get(name) ?? {};
+        return { name, items, color, pixels: countPixels(color) };
+      });
       const box = (canvas ?? chart).getBoundingClientRect();
       return { width: box.width, height: box.height, series };
     },
