@@ -31,7 +31,19 @@ const KERNEL_IDLE = '#kernel_indicator_icon.kernel_idle_icon';
 /** Opens a notebook and waits until its kernel (started from metadata.kernelspec) is idle. */
 export async function openNotebook(page: Page, url: string, timeoutMs = 120_000): Promise<void> {
   await page.goto(url);
-  await page.waitForSelector(KERNEL_IDLE, { timeout: timeoutMs });
+  // A missing kernelspec or a kernel that dies at start shows a dialog instead.
+  await page.waitForFunction(
+    (idle) => document.querySelector(idle) !== null || document.querySelector('.modal-dialog') !== null,
+    KERNEL_IDLE,
+    { timeout: timeoutMs, polling: 250 },
+  );
+  const dialog = await page
+    .locator('.modal-dialog')
+    .first()
+    .textContent({ timeout: 100 })
+    .catch(() => null);
+  if (dialog !== null)
+    throw new Error(`the notebook showed a dialog instead of an idle kernel: ${dialog.trim()}`);
   const kernel = (await page.locator('.kernel_indicator_name').textContent())?.trim();
   if (kernel !== 'TypeScript (d2l-ts)') {
     throw new Error(`the notebook opened with kernel "${kernel}", expected "TypeScript (d2l-ts)"`);
@@ -73,11 +85,28 @@ export async function restartAndRunAll(page: Page, timeoutMs: number): Promise<v
   // Run All marks every code cell `.running` synchronously; a cell loses the mark when its reply comes
   // (aborted cells too), and the kernel goes idle after the last output.
   await chooseMenuItem(page, 'Cell', 'run_all_cells');
-  await page.waitForFunction(
-    (idle) => document.querySelector('.code_cell.running') === null && document.querySelector(idle) !== null,
-    KERNEL_IDLE,
-    { timeout: timeoutMs, polling: 250 },
-  );
+  try {
+    await page.waitForFunction(
+      (idle) =>
+        document.querySelector('.code_cell.running') === null && document.querySelector(idle) !== null,
+      KERNEL_IDLE,
+      { timeout: timeoutMs, polling: 250 },
+    );
+  } catch (error) {
+    const stuck = await page
+      .evaluate(() => {
+        const cells = (window as unknown as NotebookGlobal).Jupyter.notebook.get_cells();
+        const running = Array.from(document.querySelectorAll('#notebook-container > .cell')).findIndex(
+          (cell) => cell.classList.contains('running'),
+        );
+        return running < 0
+          ? 'no cell running, kernel busy'
+          : `cell ${running}: ${cells[running].get_text().slice(0, 80)}`;
+      })
+      .catch(() => 'unknown');
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`run all did not finish within ${timeoutMs} ms (${stuck}): ${reason}`);
+  }
 }
 
 /** File > Save and Checkpoint, resolved once the server has written the file. */
