@@ -40,7 +40,7 @@ export async function openNotebook(page: Page, url: string, timeoutMs = 120_000)
   const dialog = await page
     .locator('.modal-dialog')
     .first()
-    .textContent({ timeout: 100 })
+    .innerText({ timeout: 100 })
     .catch(() => null);
   if (dialog !== null)
     throw new Error(`the notebook showed a dialog instead of an idle kernel: ${dialog.trim()}`);
