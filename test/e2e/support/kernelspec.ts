@@ -6,7 +6,10 @@ import { PROJECT_ROOT } from './paths';
  * Writes the project's `d2l-ts` kernelspec into a Jupyter data dir and returns its folder.
  *
  * A stand-in with the shared kernelspec decisions (name, display name, language, signal interrupts,
- * absolute node and project-local tslab) until src/kernelspec.ts lands; then call that instead.
+ * absolute node and project-local tslab) until src/kernelspec.ts lands. Then the body becomes
+ *   return installKernelSpec({ user: true }, { env: { JUPYTER_DATA_DIR: jupyterDataDir },
+ *     platform: process.platform, home: os.homedir() });
+ * or, closer still to a user, running the CLI's `kernel install` with JUPYTER_DATA_DIR set.
  */
 export function installKernelspec(jupyterDataDir: string): string {
   const dir = path.join(jupyterDataDir, 'kernels', 'd2l-ts');
