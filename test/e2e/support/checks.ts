@@ -50,7 +50,7 @@ export function findProblems(
     if (!cell.ran) problems.push(`${where} did not run`);
   }
 
-  const printed = cells.flatMap((cell) => cell.text.split('\n'));
+  const printed = cells.flatMap((cell) => (cell.text === '' ? [] : cell.text.replace(/\n$/, '').split('\n')));
   let from = 0;
   for (const line of expectation.lines) {
     const at = printed.findIndex(
