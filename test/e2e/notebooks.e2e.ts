@@ -46,6 +46,8 @@ const slowest = Math.max(...notebooks.map((row) => row.timeoutMs ?? DEFAULT_TIME
 const SERVED_DIR = path.join(ARTIFACTS_DIR, 'served');
 const SCREENSHOT_DIR = path.join(ARTIFACTS_DIR, 'screenshots');
 const HTML_DIR = path.join(ARTIFACTS_DIR, 'html');
+/** nbconvert's own fresh copies: the kernel runs in the notebook's folder, which is not the repository's. */
+const CONVERTED_DIR = path.join(ARTIFACTS_DIR, 'converted');
 const shotName = (row: NotebookExpectation, kind: string) =>
   path.join(SCREENSHOT_DIR, `${path.basename(row.path, '.ipynb')}.${kind}.png`);
 
@@ -75,11 +77,9 @@ beforeAll(async () => {
     );
   }
   fs.rmSync(ARTIFACTS_DIR, { recursive: true, force: true });
-  for (const dir of [SERVED_DIR, SCREENSHOT_DIR, HTML_DIR]) fs.mkdirSync(dir, { recursive: true });
-  for (const row of [...notebooks, FAILING_FIXTURE]) {
-    fs.mkdirSync(path.dirname(path.join(SERVED_DIR, row.path)), { recursive: true });
-    fs.copyFileSync(path.join(PROJECT_ROOT, row.path), path.join(SERVED_DIR, row.path));
-  }
+  for (const dir of [SCREENSHOT_DIR, HTML_DIR]) fs.mkdirSync(dir, { recursive: true });
+  for (const row of [...notebooks, FAILING_FIXTURE]) copyNotebook(row, SERVED_DIR);
+  for (const row of notebooks) copyNotebook(row, CONVERTED_DIR);
 
   jupyter = makeJupyterDirs();
   server = await startNotebookServer({
@@ -101,6 +101,11 @@ afterAll(async () => {
   if (blocked.length > 0)
     fs.writeFileSync(path.join(ARTIFACTS_DIR, 'blocked-requests.txt'), blocked.join('\n') + '\n');
 }, 60_000);
+
+function copyNotebook(row: NotebookExpectation, toDir: string): void {
+  fs.mkdirSync(path.dirname(path.join(toDir, row.path)), { recursive: true });
+  fs.copyFileSync(path.join(PROJECT_ROOT, row.path), path.join(toDir, row.path));
+}
 
 function ready(): { server: NotebookServer; context: BrowserContext } {
   if (!server || !context) throw new Error('the Jupyter server or the browser did not start (see beforeAll)');
@@ -229,7 +234,7 @@ describe('jupyter nbconvert --to html --execute with our kernel', () => {
       const html = await timed(row.path, 'nbconvert --execute to html', () =>
         nbconvertToHtml({
           dirs,
-          notebook: path.join(PROJECT_ROOT, row.path),
+          notebook: path.join(CONVERTED_DIR, row.path),
           outputDir: HTML_DIR,
           logFile: path.join(HTML_DIR, `${path.basename(row.path, '.ipynb')}.log`),
           timeoutMs: row.timeoutMs ?? DEFAULT_TIMEOUT_MS,
