@@ -17,7 +17,7 @@ export const EXPECTATIONS: NotebookExpectation[] = [
   {
     path: 'test/e2e/fixtures/smoke.ipynb',
     lines: ['hello from tslab', /^d2l backend: (tensorflow|wasm|cpu)$/],
-    plots: 1,
+    plots: 2,
   },
   // Drafted from the notebooks branch (commit e3e81d5); adjust when the notebooks change.
   {
