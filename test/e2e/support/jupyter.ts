@@ -1,0 +1,261 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { installKernelspec } from './kernelspec';
+import { JUPYTER_NBCONVERT_BIN, JUPYTER_NOTEBOOK_BIN, PROJECT_ROOT } from './paths';
+
+/** Throwaway Jupyter data/config/runtime dirs holding our kernelspec, so the user's own setup is untouched. */
+export interface JupyterDirs {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  runtimeDir: string;
+}
+
+export function makeJupyterDirs(): JupyterDirs {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-e2e-jupyter-'));
+  const dataDir = path.join(root, 'data');
+  const configDir = path.join(root, 'config');
+  const runtimeDir = path.join(root, 'runtime');
+  for (const dir of [dataDir, configDir, runtimeDir]) fs.mkdirSync(dir, { recursive: true });
+  installKernelspec(dataDir);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    JUPYTER_DATA_DIR: dataDir,
+    JUPYTER_CONFIG_DIR: configDir,
+    JUPYTER_RUNTIME_DIR: runtimeDir,
+    // Replaces any JUPYTER_PATH of the user's, so only our data dir and the system ones are searched.
+    JUPYTER_PATH: dataDir,
+  };
+  return { root, env, runtimeDir };
+}
+
+/** Kills kernels still alive after their server or nbconvert went away (found by our private runtime dir). */
+export function killStrayKernels(dirs: JupyterDirs): number[] {
+  const killed: number[] = [];
+  if (!fs.existsSync('/proc')) return killed;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (!cmdline.includes(dirs.runtimeDir)) continue;
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+      killed.push(Number(entry));
+    } catch {
+      // already exited
+    }
+  }
+  return killed;
+}
+
+export function removeJupyterDirs(dirs: JupyterDirs): void {
+  killStrayKernels(dirs);
+  fs.rmSync(dirs.root, { recursive: true, force: true });
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (exited(child)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+function tail(file: string, lines = 30): string {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export interface NotebookServer {
+  /** http://127.0.0.1:<port> */
+  baseUrl: string;
+  token: string;
+  notebookDir: string;
+  /** URL of a notebook (path relative to notebookDir) in the classic Notebook UI, token included. */
+  notebookUrl(relativePath: string): string;
+  /** Paths (relative to notebookDir) of the notebooks that have a running kernel. */
+  sessionPaths(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Debian's classic Jupyter Notebook server on loopback with a random port and token, serving
+ * `notebookDir`, and resolves once its REST API answers.
+ */
+export async function startNotebookServer(options: {
+  dirs: JupyterDirs;
+  notebookDir: string;
+  logFile: string;
+  startTimeoutMs?: number;
+}): Promise<NotebookServer> {
+  const { dirs, notebookDir, logFile, startTimeoutMs = 60_000 } = options;
+  const port = await freeLoopbackPort();
+  const token = randomBytes(24).toString('hex');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const args = [
+    '--no-browser',
+    '--ip=127.0.0.1',
+    `--port=${port}`,
+    '--port-retries=0',
+    `--notebook-dir=${notebookDir}`,
+  ];
+  // The server refuses to run as root without this; CI containers run as root.
+  if (process.getuid?.() === 0) args.push('--allow-root');
+
+  const log = fs.openSync(logFile, 'w');
+  // Same process group as jest (not detached), so a Ctrl-C in the terminal reaches the server too.
+  // The token goes through the environment, not argv, to keep it out of `ps`.
+  const child = spawn(JUPYTER_NOTEBOOK_BIN, args, {
+    env: { ...dirs.env, JUPYTER_TOKEN: token },
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+
+  const server: NotebookServer = {
+    baseUrl,
+    token,
+    notebookDir,
+    notebookUrl: (relativePath) =>
+      `${baseUrl}/notebooks/${relativePath.split(path.sep).map(encodeURIComponent).join('/')}?token=${token}`,
+    sessionPaths: async () => {
+      const response = await fetch(`${baseUrl}/api/sessions`, {
+        headers: { Authorization: `token ${token}` },
+      });
+      if (!response.ok) throw new Error(`GET /api/sessions: HTTP ${response.status}`);
+      const sessions = (await response.json()) as Array<{ path: string }>;
+      return sessions.map((session) => session.path);
+    },
+    stop: async () => {
+      if (!exited(child)) {
+        // The REST shutdown stops the kernels first; SIGTERM and SIGKILL are the fallbacks.
+        await fetch(`${baseUrl}/api/shutdown`, {
+          method: 'POST',
+          headers: { Authorization: `token ${token}` },
+        }).catch(() => undefined);
+        if (!(await waitForExit(child, 10_000))) {
+          child.kill('SIGTERM');
+          if (!(await waitForExit(child, 5_000))) child.kill('SIGKILL');
+          await waitForExit(child, 5_000);
+        }
+      }
+      killStrayKernels(dirs);
+    },
+  };
+
+  const deadline = Date.now() + startTimeoutMs;
+  while (Date.now() < deadline) {
+    const failed = await Promise.race([spawnError, sleep(250).then(() => undefined)]);
+    if (failed) throw new Error(`cannot start ${JUPYTER_NOTEBOOK_BIN}: ${failed.message}`);
+    if (exited(child)) {
+      throw new Error(
+        `jupyter-notebook exited with code ${child.exitCode} during start-up:\n${tail(logFile)}`,
+      );
+    }
+    const ready = await fetch(`${baseUrl}/api/status`, { headers: { Authorization: `token ${token}` } })
+      .then((response) => response.ok)
+      .catch(() => false);
+    if (ready) return server;
+  }
+  await server.stop();
+  throw new Error(
+    `jupyter-notebook did not answer on ${baseUrl} within ${startTimeoutMs} ms:\n${tail(logFile)}`,
+  );
+}
+
+/**
+ * The template that writes SVG outputs as <img> when this nbconvert blanks inline SVG (before 7.7, e.g.
+ * Debian 12's 6.5: jupyter/nbconvert#1849, fixed by #2018); undefined when nbconvert's own is fine.
+ */
+export function svgTemplateFor(nbconvertVersion: string): string | undefined {
+  const [major = 0, minor = 0] = nbconvertVersion.trim().split('.').map(Number);
+  const fixed = major > 7 || (major === 7 && minor >= 7);
+  return fixed ? undefined : path.join(PROJECT_ROOT, 'src', 'nbconvert', 'svg-as-img.html.j2');
+}
+
+export function nbconvertVersion(): string {
+  return execFileSync(JUPYTER_NBCONVERT_BIN, ['--version'], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * `jupyter nbconvert --to html --execute` on one notebook; the kernel comes from the notebook's
+ * metadata.kernelspec, as for a user. Resolves with the HTML file's path; rejects with the log on failure.
+ * Give it its own JupyterDirs: on failure it kills every kernel started under them.
+ */
+export async function nbconvertToHtml(options: {
+  dirs: JupyterDirs;
+  notebook: string;
+  outputDir: string;
+  logFile: string;
+  timeoutMs: number;
+  templateFile?: string;
+}): Promise<string> {
+  const { dirs, notebook, outputDir, logFile, timeoutMs, templateFile } = options;
+  const args = [
+    '--to',
+    'html',
+    ...(templateFile ? [`--template-file=${templateFile}`] : []),
+    '--execute',
+    `--ExecutePreprocessor.timeout=${Math.ceil(timeoutMs / 1000)}`,
+    `--output-dir=${outputDir}`,
+    notebook,
+  ];
+  const log = fs.openSync(logFile, 'w');
+  const child = spawn(JUPYTER_NBCONVERT_BIN, args, { env: dirs.env, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ code: null, error: new Error(`timed out after ${timeoutMs} ms`) });
+    }, timeoutMs + 30_000);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: null, error });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code });
+    });
+  });
+  if (outcome.code !== 0) {
+    killStrayKernels(dirs);
+    const why = outcome.error ? outcome.error.message : `exit code ${outcome.code}`;
+    throw new Error(
+      `jupyter nbconvert --execute ${path.basename(notebook)} failed (${why}):\n${tail(logFile)}`,
+    );
+  }
+  return path.join(outputDir, path.basename(notebook).replace(/\.ipynb$/, '.html'));
+}
