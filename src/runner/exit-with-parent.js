@@ -1,9 +1,16 @@
-// Preloaded into kernels started by the runner (node --require): the runner holds this process's stdin
-// open, so end-of-file means the runner is gone (even killed by SIGKILL) and the kernel must go too.
-// Plain JavaScript because the kernel runs without tsx.
+// Preloaded into kernels started by the runner (node --require): when the runner dies, even by SIGKILL,
+// the kernel must not live on as an orphan (tslab itself never notices). A worker thread watches for the
+// change of parent, so this works even while a cell blocks the main thread. Plain JavaScript because the
+// kernel runs without tsx.
 /* global process */
 'use strict';
-process.stdin.on('end', () => process.exit(1));
-process.stdin.on('error', () => process.exit(1));
-process.stdin.resume();
-process.stdin.unref();
+const { Worker } = require('node:worker_threads');
+
+const watchdog = new Worker(
+  `const parent = ${process.ppid};
+  setInterval(() => {
+    if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL');
+  }, 500);`,
+  { eval: true },
+);
+watchdog.unref();
