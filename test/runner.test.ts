@@ -22,15 +22,15 @@ describe('runNotebook', () => {
     const result = await runNotebook(fixture, { out, allowErrors: true });
     expect(result).toMatchObject({
       status: 'ok',
-      cells: 6,
-      executed: 6,
+      cells: 7,
+      executed: 7,
       errors: 2,
       written: path.join(out, 'outputs.ipynb'),
     });
     expect(fs.readFileSync(fixture, 'utf8')).toBe(before); // --out leaves the source alone
 
     const cells = codeCells(result.written!);
-    expect(cells.map((c) => c.execution_count)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(cells.map((c) => c.execution_count)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(cells[0].outputs).toEqual([
       stdout('one\ntwo\n'),
       { output_type: 'stream', name: 'stderr', text: 'a warning\n' },
@@ -53,12 +53,16 @@ describe('runNotebook', () => {
       { output_type: 'display_data', metadata: {}, data: { 'text/plain': 'second' } },
     ]);
     expect(cells[3].outputs).toEqual([stdout('after await\n')]);
+    // 4 MiB of text/plain: it reaches iopub after the execute_reply.
     expect(cells[4].outputs).toEqual([
+      { output_type: 'display_data', metadata: {}, data: { 'text/plain': 'x'.repeat(1 << 22) } },
+    ]);
+    expect(cells[5].outputs).toEqual([
       stdout('before the error\n'),
       expect.objectContaining({ output_type: 'error', ename: 'TypeError', evalue: 'boom' }),
     ]);
-    expect((cells[4].outputs![1] as { traceback: string[] }).traceback).toContain('TypeError: boom');
-    expect(cells[5].outputs).toEqual([
+    expect((cells[5].outputs![1] as { traceback: string[] }).traceback).toContain('TypeError: boom');
+    expect(cells[6].outputs).toEqual([
       {
         output_type: 'error',
         ename: 'CompileError',
@@ -110,7 +114,7 @@ describe('cli run', () => {
     const outputs = path.join(dir, 'outputs.ipynb');
     // Outputs of a previous run below the failing cell stay as they were, as in Jupyter's "run all".
     const nb = JSON.parse(fs.readFileSync(outputs, 'utf8'));
-    nb.cells[6].outputs = [{ output_type: 'stream', name: 'stdout', text: 'from an older run\n' }];
+    nb.cells[7].outputs = [{ output_type: 'stream', name: 'stdout', text: 'from an older run\n' }];
     fs.writeFileSync(outputs, JSON.stringify(nb));
 
     const {
@@ -122,14 +126,14 @@ describe('cli run', () => {
     const summary = JSON.parse(out);
     expect(summary.ok).toBe(false);
     expect(summary.notebooks.map((r: { status: string }) => r.status)).toEqual(['error', 'died']);
-    expect(stderr).toContain(`${outputs}: cell 5/6 (cell 6 in the file) error`);
+    expect(stderr).toContain(`${outputs}: cell 6/7 (cell 7 in the file) error`);
     expect(stderr).toContain("│ throw new TypeError('boom');");
     expect(stderr).toContain('TypeError: boom');
     expect(stderr).toMatch(/exit\.ipynb: cell 2\/3 .* died/);
 
     const cells = codeCells(outputs);
-    expect(cells[4].outputs).toContainEqual(expect.objectContaining({ ename: 'TypeError', evalue: 'boom' }));
-    expect(cells[5].outputs).toEqual([stdout('from an older run\n')]);
+    expect(cells[5].outputs).toContainEqual(expect.objectContaining({ ename: 'TypeError', evalue: 'boom' }));
+    expect(cells[6].outputs).toEqual([stdout('from an older run\n')]);
   });
 
   it('rejects bad options with a message naming them', async () => {

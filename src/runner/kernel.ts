@@ -12,6 +12,8 @@ import * as zmq from 'zeromq';
 import { decode, encode, request, type JsonObject, type Message } from './wire';
 
 const LOOPBACK = '127.0.0.1';
+/** How long a cell's outputs may trail its execute_reply before the runner stops waiting for `idle`. */
+const IDLE_AFTER_REPLY_MS = 10_000;
 const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
 /** Kills the kernel when this process dies, even by SIGKILL (tslab has no parent watchdog). */
 const EXIT_WITH_PARENT = path.join(__dirname, 'exit-with-parent.js');
@@ -176,6 +178,7 @@ export class KernelClient {
         } catch {
           continue; // not for us or forged: ignore, as Jupyter clients do
         }
+        trace('<<', message);
         handle(message);
       }
     } catch (error) {
@@ -190,6 +193,7 @@ export class KernelClient {
 
   private async send(socket: zmq.Dealer, message: Message, pending: Pending): Promise<void> {
     this.pending.set(message.header.msg_id, pending);
+    trace('>>', message);
     await socket.send(encode(message, this.key));
   }
 
@@ -202,6 +206,7 @@ export class KernelClient {
     let replied = false;
     let subscribed = false;
     const sent: string[] = [];
+    let wake = (): void => {};
     try {
       while (!(replied && subscribed)) {
         if (!this.alive) {
@@ -216,10 +221,16 @@ export class KernelClient {
           onShell: (reply) => {
             replied = true;
             this.info = reply.content;
+            wake();
           },
-          onIopub: () => (subscribed = true),
+          onIopub: () => {
+            subscribed = true;
+            wake();
+          },
         });
-        await waitAny(replied ? 50 : 250, this.exited);
+        // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge.
+        const answered = new Promise<void>((resolve) => (wake = resolve));
+        await waitAny(replied ? 100 : 1000, this.exited, answered);
       }
     } finally {
       for (const id of sent) this.pending.delete(id);
@@ -270,15 +281,18 @@ export class KernelClient {
     try {
       for (;;) {
         const now = Date.now();
-        if (reply !== null && (idle || now - idleWaitStarted > 2000)) break;
-        if (reply !== null && !idleWaitStarted) idleWaitStarted = now;
+        // Outputs may reach iopub after the reply on shell (large ones do): the cell is done at `idle`.
+        if (reply !== null) {
+          idleWaitStarted ||= now;
+          if (idle || now - idleWaitStarted > IDLE_AFTER_REPLY_MS) break;
+        }
         if (options.signal?.aborted) return { status: 'cancelled', executionCount: null, killed: false };
         if (!this.alive) {
           await delay(100); // let outputs already on the wire arrive
           const status = interruptedAt ? 'timeout' : 'died'; // a timed-out cell whose interrupt was fatal
           return { status, executionCount: null, killed: interruptedAt > 0, exit: this.exit! };
         }
-        if (timeoutMs && !interruptedAt && now - started >= timeoutMs) {
+        if (timeoutMs && !reply && !interruptedAt && now - started >= timeoutMs) {
           interruptedAt = now;
           this.interrupt();
         }
@@ -286,13 +300,11 @@ export class KernelClient {
           await this.kill();
           return { status: 'timeout', executionCount: null, killed: true, exit: this.exit ?? undefined };
         }
-        const wait = interruptedAt
-          ? interruptedAt + grace - now
-          : timeoutMs
-            ? started + timeoutMs - now
-            : reply
-              ? 2000
-              : 60_000;
+        const deadlines = [
+          interruptedAt ? interruptedAt + grace : timeoutMs && !reply ? started + timeoutMs : Infinity,
+          reply ? idleWaitStarted + IDLE_AFTER_REPLY_MS : Infinity,
+        ];
+        const wait = Math.min(...deadlines, now + 60_000) - now;
         await waitAny(Math.max(1, wait), next, this.exited, aborted);
         next = changed();
       }
@@ -360,6 +372,17 @@ export function describeExit(exit: ExitInfo | null | undefined): string {
   if (!exit) return 'unknown exit';
   if (exit.signal) return `killed by ${exit.signal}`;
   return `exit code ${exit.code}`;
+}
+
+/** D2L_RUNNER_TRACE=1 logs every message sent (>>) and received (<<) on stderr. */
+function trace(direction: '>>' | '<<', message: Message): void {
+  if (process.env.D2L_RUNNER_TRACE !== '1') return;
+  const content = JSON.stringify(message.content);
+  const parent = message.parent_header.msg_id?.slice(0, 8) ?? '-';
+  console.error(
+    `${direction} ${message.header.msg_type} ${message.header.msg_id.slice(0, 8)} parent ${parent}`,
+    content.length > 100 ? `${content.slice(0, 100)}… (${content.length} chars)` : content,
+  );
 }
 
 function delay(ms: number): Promise<void> {
