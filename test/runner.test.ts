@@ -142,10 +142,10 @@ describe('cli run', () => {
     expect(stderr).toContain("--jobs: expected a positive integer, got '0'");
   });
 
-  it('on Ctrl-C kills the kernel, leaves the notebook untouched and exits 130', async () => {
+  /** Starts the CLI on a notebook whose second cell never ends; resolves once that cell runs. */
+  async function startStuckRun(): Promise<{ run: ReturnType<typeof cli>; kernelPid: number; file: string }> {
     const dir = scratchFolder('timeout.ipynb');
     const file = path.join(dir, 'timeout.ipynb');
-    const before = fs.readFileSync(file, 'utf8');
     const run = cli(['run', file, '--timeout', '0']);
     await waitFor(() => run.stderr().includes('cell 1/4'));
     const kernel = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(run.child.pid)], {
@@ -154,10 +154,30 @@ describe('cli run', () => {
       .split('\n')
       .find((line) => line.includes('tslab'));
     expect(kernel).toBeDefined();
+    return { run, kernelPid: Number(kernel!.trim().split(/\s+/)[0]), file };
+  }
+
+  it('on Ctrl-C kills the kernel, leaves the notebook untouched and exits 130', async () => {
+    const { run, kernelPid, file } = await startStuckRun();
     run.child.kill('SIGINT');
     const { code } = await run.done;
     expect(code).toBe(130);
-    expect(isRunning(Number(kernel!.trim().split(/\s+/)[0]))).toBe(false);
-    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    expect(isRunning(kernelPid)).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(path.join(FIXTURES, 'timeout.ipynb'), 'utf8'));
+  });
+
+  it('leaves no orphan kernel when the runner itself is killed (SIGKILL), even mid busy loop', async () => {
+    const { run, kernelPid } = await startStuckRun();
+    const connectionDir = path.dirname(
+      execFileSync('ps', ['-o', 'args=', '-p', String(kernelPid)], { encoding: 'utf8' })
+        .trim()
+        .split(' ')
+        .pop()!,
+    );
+    expect(fs.existsSync(connectionDir)).toBe(true);
+    run.child.kill('SIGKILL');
+    await run.done;
+    await waitFor(() => !isRunning(kernelPid), 10_000);
+    expect(fs.existsSync(connectionDir)).toBe(false);
   });
 });
