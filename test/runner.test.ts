@@ -89,27 +89,10 @@ describe('runNotebook', () => {
     expect(last(cells[2])).toMatchObject({ ename: 'TimeoutError', evalue: expect.stringMatching(/killed$/) });
     expect(cells[3]).toMatchObject({ outputs: [], execution_count: null }); // never ran
   });
-
-  it('reports a kernel that dies mid-cell instead of waiting for it', async () => {
-    const dir = scratchFolder('exit.ipynb');
-    const file = path.join(dir, 'exit.ipynb');
-    const result = await runNotebook(file, {});
-    expect(result).toMatchObject({ status: 'died', executed: 2 });
-    expect(result.failure).toMatchObject({
-      codeCell: 2,
-      ename: 'KernelDied',
-      evalue: expect.stringMatching(/exit code 3/),
-    });
-    const cells = codeCells(file);
-    expect(cells[0].outputs).toEqual([stdout('alive\n')]);
-    expect(cells[1].outputs).toEqual([
-      expect.objectContaining({ output_type: 'error', ename: 'KernelDied' }),
-    ]);
-  });
 });
 
 describe('cli run', () => {
-  it('stops a notebook at its failing cell, saves the error, reports it and exits 1 (-j 2, --json)', async () => {
+  it('stops at a failing cell or a dead kernel, saves the error, reports it and exits 1 (-j 2, --json)', async () => {
     const dir = scratchFolder('outputs.ipynb', 'exit.ipynb');
     const outputs = path.join(dir, 'outputs.ipynb');
     // Outputs of a previous run below the failing cell stay as they were, as in Jupyter's "run all".
@@ -130,6 +113,19 @@ describe('cli run', () => {
     expect(stderr).toContain("│ throw new TypeError('boom');");
     expect(stderr).toContain('TypeError: boom');
     expect(stderr).toMatch(/exit\.ipynb: cell 2\/3 .* died/);
+
+    // The dead kernel is reported, not waited for; what it printed before dying is kept.
+    const exit = summary.notebooks[1];
+    expect(exit.failure).toMatchObject({
+      codeCell: 2,
+      ename: 'KernelDied',
+      evalue: expect.stringMatching(/exit code 3/),
+    });
+    const exitCells = codeCells(path.join(dir, 'exit.ipynb'));
+    expect(exitCells[0].outputs).toEqual([stdout('alive\n')]);
+    expect(exitCells[1].outputs).toEqual([
+      expect.objectContaining({ output_type: 'error', ename: 'KernelDied' }),
+    ]);
 
     const cells = codeCells(outputs);
     expect(cells[5].outputs).toContainEqual(expect.objectContaining({ ename: 'TypeError', evalue: 'boom' }));
