@@ -68,6 +68,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Time to wait for the kernel to answer kernel_info_request. */
   startTimeoutMs?: number;
+  /** Aborting gives up waiting for the kernel (and kills it). */
+  signal?: AbortSignal;
 }
 
 interface Pending {
@@ -148,7 +150,7 @@ export class KernelClient {
     kernel.readLoop(kernel.control, (message) => kernel.dispatch(message, 'onShell'));
     kernel.readLoop(kernel.iopub, (message) => kernel.dispatch(message, 'onIopub'));
     try {
-      await kernel.waitForReady(options.startTimeoutMs ?? 60_000);
+      await kernel.waitForReady(options.startTimeoutMs ?? 60_000, options.signal);
     } catch (error) {
       await kernel.kill();
       throw error;
@@ -201,7 +203,7 @@ export class KernelClient {
    * Sends kernel_info_request until the kernel replies on shell AND its status reaches us on iopub:
    * only then is the subscription live, so no output of the first cell can be lost.
    */
-  private async waitForReady(timeoutMs: number): Promise<void> {
+  private async waitForReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let replied = false;
     let subscribed = false;
@@ -212,11 +214,13 @@ export class KernelClient {
         if (!this.alive) {
           throw new Error(`kernel exited during start-up (${describeExit(this.exit)})\n${this.log}`);
         }
+        if (signal?.aborted) throw new Error('cancelled while the kernel was starting');
         if (Date.now() > deadline) {
           throw new Error(`kernel did not answer within ${timeoutMs / 1000} s\n${this.log}`);
         }
         const message = request(this.session, 'kernel_info_request', {});
         sent.push(message.header.msg_id);
+        const answered = new Promise<void>((resolve) => (wake = resolve));
         await this.send(this.shell, message, {
           onShell: (reply) => {
             replied = true;
@@ -229,8 +233,7 @@ export class KernelClient {
           },
         });
         // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge.
-        const answered = new Promise<void>((resolve) => (wake = resolve));
-        await waitAny(replied ? 100 : 1000, this.exited, answered);
+        if (!(replied && subscribed)) await waitAny(replied ? 100 : 1000, this.exited, answered);
       }
     } finally {
       for (const id of sent) this.pending.delete(id);

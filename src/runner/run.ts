@@ -122,6 +122,7 @@ export async function runNotebook(notebook: string, options: RunOptions = {}): P
       argv: options.kernelArgv ?? kernelSpec().argv,
       cwd: path.dirname(path.resolve(notebook)),
       startTimeoutMs: (options.startTimeout ?? 60) * 1000,
+      signal: options.signal,
     });
   } catch (error) {
     result.status = options.signal?.aborted ? 'cancelled' : 'failed';
@@ -157,8 +158,15 @@ export async function runNotebook(notebook: string, options: RunOptions = {}): P
         ok: !error,
       });
       if (!error) continue;
-      const failure: CellFailure = { codeCell, cellIndex: cellIndex + 1, source: cell.source, ...error };
-      delete (failure as Partial<ErrorOutput>).output_type;
+      const { ename, evalue, traceback } = error;
+      const failure: CellFailure = {
+        codeCell,
+        cellIndex: cellIndex + 1,
+        source: cell.source,
+        ename,
+        evalue,
+        traceback,
+      };
       const fatal = outcome.status === 'died' || outcome.killed || !options.allowErrors;
       if (!fatal) {
         result.errors++;
