@@ -26,7 +26,10 @@ function excerpt(lines: string[], max: number): string[] {
 
 /** Notebook, cell, source excerpt and error of a notebook that did not finish. */
 export function failureReport(result: NotebookResult): string | null {
-  if (result.status === 'failed') return `✗ ${result.notebook}: ${result.message ?? 'failed'}`;
+  if (result.status === 'failed') {
+    const message = result.message ?? 'failed';
+    return `✗ ${message.startsWith(result.notebook) ? message : `${result.notebook}: ${message}`}`;
+  }
   const f = result.failure;
   if (!f) return null;
   const source = excerpt(f.source.split('\n'), MAX_SOURCE_LINES).map((line) => `  │ ${line}`);
