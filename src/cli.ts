@@ -20,7 +20,7 @@ import { failureReport, jsonSummary, progressLine, summaryTable } from './runner
 const USAGE = `usage:
   cli run [paths...] [options]     execute notebooks (default: notebooks/*.ipynb) and save their outputs
       --out DIR          write executed copies to DIR instead of overwriting the notebooks
-      --timeout S        per-cell limit in seconds (default 600; 0 = none): interrupt, then kill
+      --timeout S        per-cell limit in seconds (default 600; 0 = none): interrupt, then kill if needed
       --allow-errors     keep running after a failing cell (its error is saved either way)
       -j, --jobs N       run N notebooks in parallel, one kernel each (default 1)
       -q, --quiet        no progress lines and no summary table (failures are still printed)
