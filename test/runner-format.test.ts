@@ -1,6 +1,9 @@
 /** The runner's pure parts: nbformat serialisation and the iopub → output conversion (no kernel). */
 import { CellOutputs, coalesceStreams, DisplayRegistry, type Output } from '../src/runner/outputs';
-import { parseNotebook, serializeNotebook, splitLines } from '../src/runner/notebook';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseNotebook, serializeNotebook, splitLines, writeNotebookAtomic } from '../src/runner/notebook';
 import { decode, encode, request, type Message } from '../src/runner/wire';
 
 const message = (msg_type: string, content: Message['content']): Message => ({
@@ -109,6 +112,26 @@ describe('serializeNotebook', () => {
     expect(() => parseNotebook('{"nbformat": 3, "worksheets": []}', 'old.ipynb')).toThrow(
       /old\.ipynb: expected an nbformat 4/,
     );
+  });
+});
+
+describe('writeNotebookAtomic', () => {
+  it('leaves the old file whole and no temporary file behind when writing fails', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-ts-atomic-'));
+    try {
+      const file = path.join(dir, 'n.ipynb');
+      fs.writeFileSync(file, 'old');
+      const nb = parseNotebook('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []}', file);
+      nb.metadata.unserialisable = BigInt(1); // JSON.stringify throws on it, as a crash mid-write would
+      expect(() => writeNotebookAtomic(file, nb)).toThrow(/BigInt/);
+      expect(fs.readdirSync(dir)).toEqual(['n.ipynb']);
+      expect(fs.readFileSync(file, 'utf8')).toBe('old');
+      delete nb.metadata.unserialisable;
+      writeNotebookAtomic(file, nb);
+      expect(parseNotebook(fs.readFileSync(file, 'utf8'), file).cells).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
