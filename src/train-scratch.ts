@@ -1,6 +1,6 @@
 /**
  * Trains linear regression from scratch (section 3.2) with the d2l helpers and prints the loss per
- * epoch. It stands in for `npm start` until the notebook runner exists.
+ * epoch: the helpers outside a notebook, as a plain script (`npx tsx src/train-scratch.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as d2l from 'd2l';

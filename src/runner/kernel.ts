@@ -1,0 +1,403 @@
+/**
+ * A Jupyter kernel as a child process, driven over ZeroMQ: connection file, sockets, one reader loop per
+ * socket, execute requests, interrupts (SIGINT, as tslab expects), shutdown and kill.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zmq from 'zeromq';
+import { decode, encode, request, type JsonObject, type Message } from './wire';
+
+const LOOPBACK = '127.0.0.1';
+/** How long a cell's outputs may trail its execute_reply before the runner stops waiting for `idle`. */
+const IDLE_AFTER_REPLY_MS = 10_000;
+const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
+/** Kills the kernel when this process dies, even by SIGKILL (tslab has no parent watchdog). */
+const EXIT_WITH_PARENT = path.join(__dirname, 'exit-with-parent.js');
+
+/** Free TCP ports on loopback, as jupyter_client picks them (bind to port 0, read, release). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer();
+          server.once('error', reject);
+          server.listen(0, LOOPBACK, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export type ReplyStatus = 'ok' | 'error' | 'abort';
+
+export interface ExecuteOutcome {
+  /** `timeout`: interrupted after the time limit; `died`: the kernel exited before replying. */
+  status: ReplyStatus | 'timeout' | 'died' | 'cancelled';
+  executionCount: number | null;
+  /** For `timeout`: whether the kernel had to be killed because SIGINT did not stop the cell. */
+  killed: boolean;
+  exit?: ExitInfo;
+}
+
+export interface ExecuteOptions {
+  /** Per-cell limit in ms (0 or Infinity: none). */
+  timeoutMs?: number;
+  /** How long to wait after SIGINT before killing the kernel. */
+  interruptGraceMs?: number;
+  /** Receives every iopub message whose parent is this request, in order. */
+  onIopub: (message: Message) => void;
+  signal?: AbortSignal;
+}
+
+export interface StartOptions {
+  argv: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  /** Time to wait for the kernel to answer kernel_info_request. */
+  startTimeoutMs?: number;
+  /** Aborting gives up waiting for the kernel (and kills it). */
+  signal?: AbortSignal;
+}
+
+interface Pending {
+  onShell: (message: Message) => void;
+  onIopub: (message: Message) => void;
+}
+
+export class KernelClient {
+  readonly session = randomUUID();
+  readonly exited: Promise<ExitInfo>;
+  /** kernel_info_reply content (language_info and so on). */
+  info: JsonObject = {};
+  private exit: ExitInfo | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private readonly shell = new zmq.Dealer({ linger: 0 });
+  private readonly control = new zmq.Dealer({ linger: 0 });
+  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  private readonly output: string[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly key: string,
+    private readonly connectionDir: string,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+      child.once('error', (error) => {
+        this.output.push(String(error));
+        this.exit = { code: null, signal: null };
+        resolve(this.exit);
+      });
+    });
+    const keep = (chunk: Buffer): void => {
+      this.output.push(chunk.toString('utf8'));
+      while (this.output.join('').length > 8192) this.output.shift();
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  /** Starts a kernel from a kernelspec argv (`{connection_file}` is substituted) and waits until ready. */
+  static async start(options: StartOptions): Promise<KernelClient> {
+    const connectionDir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-ts-kernel-'));
+    const connectionFile = path.join(connectionDir, 'kernel.json');
+    const ports = await freePorts(CHANNELS.length);
+    const key = randomBytes(32).toString('hex');
+    const connection: JsonObject = {
+      ip: LOOPBACK,
+      transport: 'tcp',
+      signature_scheme: 'hmac-sha256',
+      key,
+      kernel_name: 'd2l-ts',
+    };
+    CHANNELS.forEach((channel, i) => (connection[`${channel}_port`] = ports[i]));
+    fs.writeFileSync(connectionFile, JSON.stringify(connection), { mode: 0o600, flag: 'wx' });
+
+    const [command, ...args] = options.argv.map((arg) => arg.replace('{connection_file}', connectionFile));
+    const nodeArgs = command === process.execPath ? ['--require', EXIT_WITH_PARENT] : [];
+    // Own process group: a terminal Ctrl-C reaches the runner only, which then stops the kernel itself.
+    const child = spawn(command, [...nodeArgs, ...args], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const kernel = new KernelClient(child, key, connectionDir);
+    const url = (channel: (typeof CHANNELS)[number]): string =>
+      `tcp://${LOOPBACK}:${connection[`${channel}_port`]}`;
+    kernel.shell.connect(url('shell'));
+    kernel.control.connect(url('control'));
+    kernel.iopub.connect(url('iopub'));
+    kernel.iopub.subscribe();
+    kernel.readLoop(kernel.shell, (message) => kernel.dispatch(message, 'onShell'));
+    kernel.readLoop(kernel.control, (message) => kernel.dispatch(message, 'onShell'));
+    kernel.readLoop(kernel.iopub, (message) => kernel.dispatch(message, 'onIopub'));
+    try {
+      await kernel.waitForReady(options.startTimeoutMs ?? 60_000, options.signal);
+    } catch (error) {
+      await kernel.kill();
+      throw error;
+    }
+    return kernel;
+  }
+
+  /** What the kernel printed outside of cells (start-up failures, crashes), last 8 kB. */
+  get log(): string {
+    return this.output.join('');
+  }
+
+  get alive(): boolean {
+    return this.exit === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private async readLoop(socket: zmq.Dealer | zmq.Subscriber, handle: (message: Message) => void) {
+    try {
+      for await (const frames of socket) {
+        let message: Message;
+        try {
+          message = decode(frames, this.key);
+        } catch {
+          continue; // not for us or forged: ignore, as Jupyter clients do
+        }
+        trace('<<', message);
+        handle(message);
+      }
+    } catch (error) {
+      if (!this.closed) this.output.push(`socket error: ${String(error)}\n`);
+    }
+  }
+
+  private dispatch(message: Message, kind: keyof Pending): void {
+    const parent = message.parent_header.msg_id;
+    if (parent) this.pending.get(parent)?.[kind](message);
+  }
+
+  private async send(socket: zmq.Dealer, message: Message, pending: Pending): Promise<void> {
+    this.pending.set(message.header.msg_id, pending);
+    trace('>>', message);
+    await socket.send(encode(message, this.key));
+  }
+
+  /**
+   * Sends kernel_info_request until the kernel replies on shell AND its status reaches us on iopub:
+   * only then is the subscription live, so no output of the first cell can be lost.
+   */
+  private async waitForReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let replied = false;
+    let subscribed = false;
+    const sent: string[] = [];
+    let wake = (): void => {};
+    try {
+      while (!(replied && subscribed)) {
+        if (!this.alive) {
+          throw new Error(`kernel exited during start-up (${describeExit(this.exit)})\n${this.log}`);
+        }
+        if (signal?.aborted) throw new Error('cancelled while the kernel was starting');
+        if (Date.now() > deadline) {
+          throw new Error(`kernel did not answer within ${timeoutMs / 1000} s\n${this.log}`);
+        }
+        const message = request(this.session, 'kernel_info_request', {});
+        sent.push(message.header.msg_id);
+        const answered = new Promise<void>((resolve) => (wake = resolve));
+        await this.send(this.shell, message, {
+          onShell: (reply) => {
+            replied = true;
+            this.info = reply.content;
+            wake();
+          },
+          onIopub: () => {
+            subscribed = true;
+            wake();
+          },
+        });
+        // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge.
+        if (!(replied && subscribed)) await waitAny(replied ? 100 : 1000, this.exited, answered);
+      }
+    } finally {
+      for (const id of sent) this.pending.delete(id);
+    }
+  }
+
+  /**
+   * Runs one cell. Resolves after the execute_reply and the matching iopub `idle` (so every output has
+   * arrived), or when the kernel dies, times out or the signal aborts. Never rejects for kernel trouble.
+   */
+  async execute(code: string, options: ExecuteOptions): Promise<ExecuteOutcome> {
+    if (!this.alive) return { status: 'died', executionCount: null, killed: false, exit: this.exit! };
+    const message = request(this.session, 'execute_request', {
+      code,
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    });
+    let reply: Message | null = null;
+    let idle = false;
+    let wake = (): void => {};
+    const changed = (): Promise<void> => new Promise((resolve) => (wake = resolve));
+    let next = changed();
+    await this.send(this.shell, message, {
+      onShell: (m) => {
+        if (m.header.msg_type === 'execute_reply') reply = m;
+        wake();
+      },
+      onIopub: (m) => {
+        if (m.header.msg_type === 'status') {
+          if (m.content.execution_state === 'idle') idle = true;
+        } else {
+          options.onIopub(m);
+        }
+        wake();
+      },
+    });
+    const timeoutMs = options.timeoutMs && Number.isFinite(options.timeoutMs) ? options.timeoutMs : 0;
+    const grace = options.interruptGraceMs ?? 5000;
+    const started = Date.now();
+    let interruptedAt = 0;
+    let idleWaitStarted = 0;
+    let onAbort = (): void => {};
+    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const now = Date.now();
+        // Outputs may reach iopub after the reply on shell (large ones do): the cell is done at `idle`.
+        if (reply !== null) {
+          idleWaitStarted ||= now;
+          if (idle || now - idleWaitStarted > IDLE_AFTER_REPLY_MS) break;
+        }
+        if (options.signal?.aborted) return { status: 'cancelled', executionCount: null, killed: false };
+        if (!this.alive) {
+          await delay(100); // let outputs already on the wire arrive
+          const status = interruptedAt ? 'timeout' : 'died'; // a timed-out cell whose interrupt was fatal
+          return { status, executionCount: null, killed: interruptedAt > 0, exit: this.exit! };
+        }
+        if (timeoutMs && !reply && !interruptedAt && now - started >= timeoutMs) {
+          interruptedAt = now;
+          this.interrupt();
+        }
+        if (interruptedAt && now - interruptedAt >= grace) {
+          await this.kill();
+          return { status: 'timeout', executionCount: null, killed: true, exit: this.exit ?? undefined };
+        }
+        const deadlines = [
+          interruptedAt ? interruptedAt + grace : timeoutMs && !reply ? started + timeoutMs : Infinity,
+          reply ? idleWaitStarted + IDLE_AFTER_REPLY_MS : Infinity,
+        ];
+        const wait = Math.min(...deadlines, now + 60_000) - now;
+        await waitAny(Math.max(1, wait), next, this.exited, aborted);
+        next = changed();
+      }
+    } finally {
+      this.pending.delete(message.header.msg_id);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    const content = (reply as Message | null)!.content;
+    const count = typeof content.execution_count === 'number' ? content.execution_count : null;
+    if (interruptedAt) return { status: 'timeout', executionCount: count, killed: false };
+    const status = content.status === 'ok' || content.status === 'abort' ? content.status : 'error';
+    return { status, executionCount: count, killed: false };
+  }
+
+  /** Interrupts the running cell (tslab handles SIGINT; it ignores interrupt_request). */
+  interrupt(): void {
+    if (this.alive && this.child.pid) process.kill(this.child.pid, 'SIGINT');
+  }
+
+  /** Asks the kernel to shut down over the control channel; kills it if it has not exited in time. */
+  async shutdown(graceMs = 1000): Promise<void> {
+    if (this.alive) {
+      const message = request(this.session, 'shutdown_request', { restart: false });
+      await this.send(this.control, message, { onShell: () => {}, onIopub: () => {} }).catch(() => {});
+      await waitAny(graceMs, this.exited);
+    }
+    await this.kill();
+  }
+
+  /** Kills the kernel's process group at once and releases sockets and the connection file. */
+  async kill(): Promise<void> {
+    if (this.alive && this.child.pid) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        this.child.kill('SIGKILL');
+      }
+      await waitAny(2000, this.exited);
+    }
+    this.close();
+  }
+
+  /** Synchronous last resort for process exit handlers. */
+  killNow(): void {
+    if (this.alive && this.child.pid) {
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const socket of [this.shell, this.control, this.iopub]) socket.close();
+    this.child.stdin?.destroy();
+    fs.rmSync(this.connectionDir, { recursive: true, force: true });
+  }
+}
+
+export function describeExit(exit: ExitInfo | null | undefined): string {
+  if (!exit) return 'unknown exit';
+  if (exit.signal) return `killed by ${exit.signal}`;
+  return `exit code ${exit.code}`;
+}
+
+/** D2L_RUNNER_TRACE=1 logs every message sent (>>) and received (<<) on stderr. */
+function trace(direction: '>>' | '<<', message: Message): void {
+  if (process.env.D2L_RUNNER_TRACE !== '1') return;
+  const content = JSON.stringify(message.content);
+  const parent = message.parent_header.msg_id?.slice(0, 8) ?? '-';
+  console.error(
+    `${direction} ${message.header.msg_type} ${message.header.msg_id.slice(0, 8)} parent ${parent}`,
+    content.length > 100 ? `${content.slice(0, 100)}… (${content.length} chars)` : content,
+  );
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Waits for the first of `promises` or `ms`, without leaving a timer behind. */
+async function waitAny(ms: number, ...promises: Promise<unknown>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([...promises, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

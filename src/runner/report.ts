@@ -1,0 +1,71 @@
+/** What the runner prints: progress lines, failure reports, the summary table and the JSON summary. */
+import type { NotebookResult, ProgressEvent } from './run';
+
+const seconds = (s: number): string => `${s.toFixed(1)} s`;
+
+export function progressLine(event: ProgressEvent): string {
+  switch (event.type) {
+    case 'start':
+      return `${event.notebook}: starting kernel, ${event.cells} code cells`;
+    case 'cell':
+      return (
+        `${event.notebook}: cell ${event.cell}/${event.cells} ${event.ok ? 'ok' : 'FAILED'} ` +
+        `in ${seconds(event.seconds)} (elapsed ${seconds(event.elapsed)})`
+      );
+    case 'end':
+      return `${event.result.notebook}: ${event.result.status} in ${seconds(event.result.seconds)}`;
+  }
+}
+
+const MAX_SOURCE_LINES = 12;
+const MAX_TRACEBACK_LINES = 30;
+
+function excerpt(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max), `… (${lines.length - max} more lines)`];
+}
+
+/** Notebook, cell, source excerpt and error of a notebook that did not finish. */
+export function failureReport(result: NotebookResult): string | null {
+  if (result.status === 'failed') {
+    const message = result.message ?? 'failed';
+    return `✗ ${message.startsWith(result.notebook) ? message : `${result.notebook}: ${message}`}`;
+  }
+  const f = result.failure;
+  if (!f) return null;
+  const source = excerpt(f.source.split('\n'), MAX_SOURCE_LINES).map((line) => `  │ ${line}`);
+  const traceback = excerpt(f.traceback, MAX_TRACEBACK_LINES).map((line) => `  ${line}`);
+  return [
+    `✗ ${result.notebook}: cell ${f.codeCell}/${result.cells} (cell ${f.cellIndex} in the file) ${result.status}`,
+    ...source,
+    // A traceback from Node already names the error; a compile error's lists only the diagnostics.
+    ...(f.traceback.some((line) => line.startsWith(`${f.ename}:`)) ? [] : [`  ${f.ename}: ${f.evalue}`]),
+    ...traceback,
+  ].join('\n');
+}
+
+export function summaryTable(results: readonly NotebookResult[]): string {
+  const rows = results.map((r) => [
+    r.notebook,
+    `${r.executed}/${r.cells}`,
+    r.seconds.toFixed(1),
+    r.errors > 0 ? `${r.status} (${r.errors} stored errors)` : r.status,
+  ]);
+  const header = ['notebook', 'cells', 'seconds', 'status'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const format = (row: string[]): string =>
+    row
+      .map((cell, i) => (i === 1 || i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...rows.map(format)].join('\n');
+}
+
+export interface JsonSummary {
+  ok: boolean;
+  seconds: number;
+  notebooks: NotebookResult[];
+}
+
+export function jsonSummary(results: NotebookResult[], totalSeconds: number): JsonSummary {
+  return { ok: results.every((r) => r.status === 'ok'), seconds: totalSeconds, notebooks: results };
+}

@@ -1,0 +1,66 @@
+/** Shared by the runner tests: scratch folders that behave like the project, and the CLI as a process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '..');
+export const FIXTURES = path.join(__dirname, 'fixtures');
+
+const scratch: string[] = [];
+
+/** Removes the folders made by scratchFolder (call from afterAll). */
+export function removeScratchFolders(): void {
+  for (const dir of scratch.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A temporary folder holding copies of the fixture notebooks. Kernels resolve modules from the
+ * notebook's folder, so it links the project's node_modules as a notebook folder in a clone would see it.
+ */
+export function scratchFolder(...notebooks: string[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-ts-runner-test-'));
+  scratch.push(dir);
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  for (const name of notebooks) fs.copyFileSync(path.join(FIXTURES, name), path.join(dir, name));
+  return dir;
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  stderr: () => string;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Starts `src/cli.ts` in its own Node process (no tsx wrapper process, so its children are the kernels). */
+export function cli(args: string[], env: NodeJS.ProcessEnv = process.env): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
+    cwd: ROOT,
+    env,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, stderr: () => stderr, done };
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
