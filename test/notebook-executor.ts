@@ -1,24 +1,12 @@
 /**
- * Executes a notebook in a real tslab kernel and returns its cells with their outputs.
- *
- * Until the project's own runner (`src/runner`) is merged, it drives Debian's `jupyter-nbconvert` (apt:
- * jupyter-nbconvert python3-nbclient) with a throwaway `d2l-ts` kernelspec pointing at this checkout's
- * tslab. `executeNotebook` is the only function the tests call, so switching means rewriting just it.
- *
- * tslab reports errors on stderr only: its `execute_reply` says `status: "error"` with no ename or
- * traceback, and nbconvert's error message is empty. So an nbclient hook records every cell's reply
- * status in the executed copy, and an error is a cell whose status is not `ok`, with its stderr as the
- * message.
+ * Executes a notebook in a real tslab kernel with the project's own runner (`src/runner`) and returns
+ * its cells with their outputs. The runner turns what tslab prints on stderr for a failing cell into an
+ * `error` output, so a failed cell is one with an error output.
  */
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-
-const NBCONVERT = '/usr/bin/jupyter-nbconvert';
-const ROOT = path.resolve(__dirname, '..');
-const STATUS_KEY = 'd2l_execute_status';
+import { runNotebook } from '../src/runner';
 
 export interface Output {
   output_type: string;
@@ -32,7 +20,7 @@ export interface ExecutedCell {
   cell_type: string;
   source: string;
   outputs: Output[];
-  /** The kernel's `execute_reply` status: 'ok', 'error', 'abort'; undefined for markdown cells. */
+  /** 'ok', or 'error' when the cell has an error output; undefined for markdown cells. */
   status?: string;
 }
 
@@ -49,30 +37,6 @@ export const textOf = (outputs: Output[], stream = 'stdout'): string =>
     .map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? '')))
     .join('');
 
-/** Writes into `dir` a Jupyter data dir with the d2l-ts kernelspec, and an nbconvert config with the hook. */
-function jupyterSetup(dir: string): void {
-  const kernelDir = path.join(dir, 'kernels', 'd2l-ts');
-  fs.mkdirSync(kernelDir, { recursive: true });
-  const tslab = path.join(ROOT, 'node_modules/tslab/bin/tslab');
-  const spec = {
-    argv: [process.execPath, tslab, 'kernel', '--config-path', '{connection_file}'],
-    display_name: 'TypeScript (d2l-ts)',
-    language: 'typescript',
-    interrupt_mode: 'signal',
-  };
-  fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify(spec, null, 1));
-  fs.writeFileSync(
-    path.join(dir, 'nbconvert_config.py'),
-    [
-      'def record_status(cell, cell_index, execute_reply):',
-      `    cell.metadata['${STATUS_KEY}'] = execute_reply['content']['status'] if execute_reply else 'no reply'`,
-      'c.ExecutePreprocessor.on_cell_executed = record_status',
-      'c.ExecutePreprocessor.record_timing = False',
-      '',
-    ].join('\n'),
-  );
-}
-
 /**
  * Runs every cell of `file` (in the notebook's folder, as Jupyter does) and returns the executed cells;
  * the file itself is left untouched. A failing cell does not throw: look at `errors`.
@@ -81,48 +45,37 @@ export async function executeNotebook(
   file: string,
   { timeoutSeconds = 300 } = {},
 ): Promise<ExecutedNotebook> {
-  if (!fs.existsSync(NBCONVERT)) {
-    throw new Error(`${NBCONVERT} not found: apt-get install jupyter-nbconvert python3-nbclient`);
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-jupyter-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-executed-'));
   try {
-    jupyterSetup(dir);
-    await promisify(execFile)(
-      NBCONVERT,
-      [
-        '--to',
-        'notebook',
-        '--execute',
-        '--allow-errors',
-        `--ExecutePreprocessor.timeout=${timeoutSeconds}`,
-        `--config=${path.join(dir, 'nbconvert_config.py')}`,
-        '--output-dir',
-        dir,
-        '--output',
-        'executed.ipynb',
-        path.resolve(file),
-      ],
-      { env: { ...process.env, JUPYTER_DATA_DIR: dir }, maxBuffer: 64 << 20 },
-    );
-    const json = JSON.parse(fs.readFileSync(path.join(dir, 'executed.ipynb'), 'utf8')) as {
-      cells: {
-        id: string;
-        cell_type: string;
-        source: string | string[];
-        outputs?: Output[];
-        metadata: Record<string, unknown>;
-      }[];
+    const result = await runNotebook(path.resolve(file), {
+      out: dir,
+      allowErrors: true,
+      timeout: timeoutSeconds,
+    });
+    if (result.written === null) throw new Error(`${file} did not run: ${result.message ?? result.status}`);
+    const json = JSON.parse(fs.readFileSync(result.written, 'utf8')) as {
+      cells: { id: string; cell_type: string; source: string | string[]; outputs?: Output[] }[];
     };
-    const cells = json.cells.map((c) => ({
-      id: c.id,
-      cell_type: c.cell_type,
-      source: Array.isArray(c.source) ? c.source.join('') : c.source,
-      outputs: c.outputs ?? [],
-      status: c.metadata[STATUS_KEY] as string | undefined,
-    }));
+    const cells = json.cells.map((c) => {
+      const outputs = c.outputs ?? [];
+      const failed = outputs.some((o) => o.output_type === 'error');
+      return {
+        id: c.id,
+        cell_type: c.cell_type,
+        source: Array.isArray(c.source) ? c.source.join('') : c.source,
+        outputs,
+        status: c.cell_type === 'code' ? (failed ? 'error' : 'ok') : undefined,
+      };
+    });
     const errors = cells
-      .filter((c) => c.cell_type === 'code' && c.status !== 'ok')
-      .map((c) => `cell ${c.id} (${c.status ?? 'not run'}): ${textOf(c.outputs, 'stderr').trim()}`);
+      .filter((c) => c.status === 'error')
+      .map((c) => {
+        const e = c.outputs.find((o) => o.output_type === 'error') as Output & {
+          ename?: string;
+          evalue?: string;
+        };
+        return `cell ${c.id}: ${e.ename ?? ''}: ${e.evalue ?? ''} ${textOf(c.outputs, 'stderr').trim()}`;
+      });
     return { cells, errors };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

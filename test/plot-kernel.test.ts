@@ -20,7 +20,7 @@ const d2l = require('d2l');
 const report = (ret) => console.log(JSON.stringify({ ret: ret === undefined ? 'undefined' : ret.constructor.name, messages }));
 `;
 
-test('in a running cell, plot sends one display_data with vega-lite, SVG and text, and returns undefined', () => {
+test('in a running cell, plot sends one display_data with vega-lite, SVG, PNG and text, and returns undefined', () => {
   const { ret, messages } = runInNode(
     header +
       `jupyter.lastWriteDisplayData = (msg, update) => messages.push({ msg, update });
@@ -32,6 +32,7 @@ test('in a running cell, plot sends one display_data with vega-lite, SVG and tex
   expect(update).toBe(false);
   expect(Object.keys(msg.data).sort()).toEqual([
     'application/vnd.vegalite.v5+json',
+    'image/png',
     'image/svg+xml',
     'text/plain',
   ]);

@@ -89,13 +89,16 @@ describe('the 3.1 normal-distribution figure', () => {
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([900, 500]);
   });
 
-  test('the bundle carries the three MIME types and a one-line summary', () => {
+  test('the bundle carries vega-lite, SVG, a PNG at the figure size and a one-line summary', () => {
     const bundle = f.bundle();
     expect(Object.keys(bundle).sort()).toEqual([
       'application/vnd.vegalite.v5+json',
+      'image/png',
       'image/svg+xml',
       'text/plain',
     ]);
+    const png = Buffer.from(bundle['image/png'] ?? '', 'base64');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([450, 250]);
     expect(bundle['text/plain']).toBe(
       '<Figure 450×250 px: 3 series (mean 0, std 1; mean 0, std 2; mean 3, std 1), 4203 points; x: x; y: p(x)>',
     );

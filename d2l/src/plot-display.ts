@@ -17,6 +17,8 @@ export interface MimeBundle {
   'application/vnd.vegalite.v5+json': object;
   'image/svg+xml': string;
   'text/plain': string;
+  /** Base64, at the figure's size: for viewers that show no SVG or vega-lite (GitHub's, for one). */
+  'image/png'?: string;
 }
 
 /** Sends one bundle to the running cell's output. */

@@ -84,11 +84,13 @@ export class Figure {
     return this.pngCache;
   }
 
-  /** The MIME bundle `plot` displays in a notebook. */
+  /** The MIME bundle `plot` displays in a notebook; with a PNG at 1× when resvg is available. */
   bundle(): MimeBundle {
+    const png = svgToPng(this.svg, 1);
     return {
       'application/vnd.vegalite.v5+json': this.spec,
       'image/svg+xml': this.svg,
+      ...(png === undefined ? {} : { 'image/png': png.toString('base64') }),
       'text/plain': this.summary,
     };
   }
