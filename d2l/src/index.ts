@@ -9,3 +9,4 @@ export { Timer } from './timer';
 export { synthetic_data, data_iter, load_array } from './data';
 export type { DataLoader } from './data';
 export { linreg, squared_loss, sgd } from './linreg';
+export { lstsq } from './lstsq';
