@@ -33,6 +33,7 @@ export function synthetic_data(
  * Yields shuffled minibatches `[X, y]` of `features` and `labels`; the last may be shorter. Defined
  * in section 3.2. Rows are copied on the host (cheaper than `tf.gather`). Each batch is disposed when
  * the loop moves on or stops, so a loop leaks nothing; `tf.keep`/`clone` a batch to hold on to it.
+ * `features` and `labels` must stay undisposed while iterating.
  *
  * @param batch_size examples per batch, a positive integer.
  * @param features a tensor of shape [n, ...].
@@ -51,19 +52,16 @@ export function* data_iter(
   if (labels.shape[0] !== n) {
     throw new Error(`data_iter: features has ${n} rows but labels has ${labels.shape[0]}`);
   }
-  const arrays = [features, labels].map((t) => ({ t, data: t.dataSync(), row: t.size / n }));
+  const take = [rowTaker(features, n, 'features'), rowTaker(labels, n, 'labels')];
   const indices = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [indices[i], indices[j]] = [indices[j], indices[i]];
   }
   for (let start = 0; start < n; start += batch_size) {
-    const rows = indices.slice(start, start + batch_size);
-    const [X, y] = arrays.map(({ t, data, row }) => {
-      const out = new (data.constructor as Float32ArrayConstructor)(rows.length * row);
-      rows.forEach((r, k) => out.set(data.subarray(r * row, (r + 1) * row), k * row));
-      return tf.tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
-    });
+    const stop = Math.min(start + batch_size, n);
+    const X = take[0](indices, start, stop);
+    const y = take[1](indices, start, stop);
     try {
       yield [X, y];
     } finally {
@@ -86,7 +84,7 @@ export interface DataLoader extends Iterable<tf.Tensor[]> {
  * (concise linear regression), the analogue of PyTorch's `DataLoader(TensorDataset(...))`.
  * Iterate with `for (const [X, y] of loader)`. Each epoch is reshuffled when `is_train`, in order
  * otherwise; the short last batch is kept. Batches are built by copying rows on the host and are
- * disposed when the loop moves on or stops.
+ * disposed when the loop moves on or stops. The tensors must stay undisposed while the loader is used.
  *
  * @param data_arrays tensors of shape [n, ...], e.g. `[features, labels]`.
  * @param batch_size examples per batch, a positive integer.
@@ -107,8 +105,7 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
       throw new Error(`load_array: data_arrays[${k}] has ${t.shape[0]} rows but data_arrays[0] has ${n}`);
     }
   });
-  // Copy to the host once; every epoch then slices rows out of these arrays.
-  const arrays = data_arrays.map((t) => ({ t, data: t.dataSync(), row: t.size / n }));
+  const takers = data_arrays.map((t, k) => rowTaker(t, n, `data_arrays[${k}]`));
   const indices = Array.from({ length: n }, (_, i) => i);
   function* epoch(): Generator<tf.Tensor[], void, undefined> {
     for (let i = is_train ? n - 1 : 0; i > 0; i--) {
@@ -117,12 +114,7 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
     }
     for (let start = 0; start < n; start += batch_size) {
       const stop = Math.min(start + batch_size, n);
-      const batch = arrays.map(({ t, data, row }) => {
-        const out = new (data.constructor as Float32ArrayConstructor)((stop - start) * row);
-        for (let k = start; k < stop; k++)
-          out.set(data.subarray(indices[k] * row, (indices[k] + 1) * row), (k - start) * row);
-        return tf.tensor(out, [stop - start, ...t.shape.slice(1)], t.dtype);
-      });
+      const batch = takers.map((take) => take(indices, start, stop));
       try {
         yield batch;
       } finally {
@@ -131,4 +123,55 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
     }
   }
   return { [Symbol.iterator]: epoch, numBatches: Math.ceil(n / batch_size), numExamples: n };
+}
+
+/** The wasm backend's view of a tensor's memory (a public method of its BackendWasm class). */
+interface WasmBackend {
+  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+  dataIdMap: { has(dataId: tf.DataId): boolean };
+}
+
+/** Typed arrays with a constructor taking a length (float32, int32, bool tensors). */
+type RowArray = Float32Array | Int32Array | Uint8Array;
+
+/**
+ * Returns `take(indices, start, stop)`: a new tensor of the rows indices[start..stop) of `t`, built by
+ * copying rows on the host, which costs far less than `tf.gather` here. On wasm the rows are read
+ * straight from wasm memory (`dataSync` would copy the whole tensor) into one reused buffer (wasm
+ * copies it into the new tensor); elsewhere from one host copy into a fresh buffer per batch (the cpu
+ * backend keeps the array it is given).
+ */
+function rowTaker(
+  t: tf.Tensor,
+  n: number,
+  name: string,
+): (indices: number[], start: number, stop: number) => tf.Tensor {
+  const row = t.size / n;
+  const rest = t.shape.slice(1);
+  let hostCopy: RowArray | undefined;
+  let reused: RowArray | undefined;
+  return (indices, start, stop) => {
+    if (t.isDisposed) throw new Error(`${name} was disposed; keep it alive while iterating over batches`);
+    const be = tf.backend() as unknown as Partial<WasmBackend>;
+    const onWasm =
+      tf.getBackend() === 'wasm' &&
+      typeof be.typedArrayFromHeap === 'function' &&
+      be.dataIdMap?.has(t.dataId);
+    // Fetched per batch: wasm memory moves when it grows, e.g. when the previous batch was created.
+    const src = onWasm ? (be.typedArrayFromHeap!(t) as RowArray) : (hostCopy ??= t.dataSync() as RowArray);
+    const size = (stop - start) * row;
+    let out: RowArray;
+    if (onWasm) {
+      if (reused === undefined || reused.length < size)
+        reused = new (src.constructor as Float32ArrayConstructor)(size);
+      out = reused.length === size ? reused : reused.subarray(0, size);
+    } else {
+      out = new (src.constructor as Float32ArrayConstructor)(size);
+    }
+    for (let k = start; k < stop; k++) {
+      const from = indices[k] * row;
+      out.set(src.subarray(from, from + row), (k - start) * row);
+    }
+    return tf.tensor(out, [stop - start, ...rest], t.dtype);
+  };
 }

@@ -26,8 +26,26 @@ export function squared_loss(y_hat: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (y.size !== y_hat.size) {
     throw new Error(`squared_loss: y has ${y.size} elements but y_hat has ${y_hat.size}`);
   }
-  return tf.tidy(() => tf.mul(tf.squaredDifference(y_hat, tf.reshape(y, y_hat.shape)), 0.5));
+  return tf.tidy(() =>
+    halfSquaredError(y_hat, tf.util.arraysEqual(y.shape, y_hat.shape) ? y : tf.reshape(y, y_hat.shape)),
+  );
 }
+
+/**
+ * ½(a − b)² with its gradient written out (dy·(a − b) for a, its negative for b): one step on the
+ * gradient tape instead of three, which roughly halves the loss's share of a small training step.
+ */
+const halfSquaredError = tf.customGrad((a, b, save) => {
+  const diff = tf.sub(a as tf.Tensor, b as tf.Tensor);
+  (save as tf.GradSaveFunc)([diff]);
+  return {
+    value: tf.mul(tf.square(diff), 0.5),
+    gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
+      const da = tf.mul(dy, saved);
+      return [da, tf.neg(da)];
+    },
+  };
+});
 
 /**
  * Minibatch stochastic gradient descent: param ← param − lr · grad / batch_size, in place; defined in
