@@ -3,7 +3,7 @@
  * with the d2l helpers. Each returns seconds (and what it needs to be checked), never prints.
  */
 import * as tf from '@tensorflow/tfjs';
-import * as d2l from 'd2l';
+import { d2l } from './d2l';
 
 /** Seconds since `t0` (a `performance.now()` reading). */
 const since = (t0: number): number => (performance.now() - t0) / 1000;

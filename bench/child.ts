@@ -1,16 +1,23 @@
 /**
- * One benchmark process: `tsx bench/child.ts BACKEND GROUP`. Runs one group of cases on one backend
+ * One benchmark process: `tsx bench/child.ts BACKEND GROUP [NAME]` (NAME labels the report, e.g.
+ * `wasm@abc123` for a baseline build). Runs one group of cases on one backend
  * in a fresh process (so the first run is truly cold) and prints one JSON line on stdout.
  *
  * Groups: `small` (scratch cold then warm, concise custom loop and model.fit, vectorise),
  * `epoch` (the n = 1e6 SGD epoch), `closed` (the n = 1e6 closed form).
  */
-import * as d2l from 'd2l';
+import type { BackendName } from 'd2l';
+import { d2l } from './d2l';
 import { conciseFit, conciseMinimize, scale, scratch, vectorise } from './cases';
 
-/** Warm runs per process; the first few JIT-compile, so warm figures use the later ones. */
-const WARM_RUNS = 8;
-const JIT_RUNS = 3;
+/**
+ * Runs per process. V8 needs about 3000 small steps before tfjs's code is fully compiled, so warm
+ * figures skip the first runs (JIT_RUNS); bench/pytorch_reference.py uses the same counts.
+ */
+const SCRATCH_RUNS = 20;
+const CONCISE_RUNS = 12;
+const FIT_RUNS = 5;
+const JIT_RUNS = 10;
 
 export interface ChildReport {
   backend: string;
@@ -27,12 +34,12 @@ export interface ChildReport {
 }
 
 async function main(): Promise<void> {
-  const [backend, group] = process.argv.slice(2);
-  await d2l.useBackend(backend as d2l.BackendName);
+  const [backend, group, name = backend] = process.argv.slice(2);
+  await d2l.useBackend(backend as BackendName);
   d2l.seed(42);
   d2l.tf.tidy(() => d2l.tf.add(d2l.tf.ones([2]), 1).dataSync());
   const report: ChildReport = {
-    backend,
+    backend: name,
     group,
     first_op: performance.now() / 1000,
     samples: {},
@@ -52,20 +59,20 @@ async function main(): Promise<void> {
   if (group === 'small') {
     const cold = await run('scratch', scratch);
     add('scratch_cold', cold.seconds / cold.steps);
-    for (let i = 0; i < WARM_RUNS; i++) {
+    for (let i = 1; i < SCRATCH_RUNS; i++) {
       const r = await run('scratch', scratch);
       if (i >= JIT_RUNS) add('scratch_warm', r.seconds / r.steps);
       report.errors.scratch = r.error;
     }
-    for (let i = 0; i < WARM_RUNS; i++) {
+    for (let i = 0; i < CONCISE_RUNS; i++) {
       const r = await run('concise_minimize', conciseMinimize);
       if (i === 0) add('concise_minimize_first', r.seconds);
-      if (i >= JIT_RUNS) add('concise_minimize', r.seconds);
+      if (i >= CONCISE_RUNS / 2) add('concise_minimize', r.seconds);
       report.errors.concise_minimize = r.error;
     }
-    for (let i = 0; i < WARM_RUNS / 2; i++) {
+    for (let i = 0; i < FIT_RUNS; i++) {
       const r = await run('concise_fit', conciseFit);
-      if (i >= 1) add('concise_fit', r.seconds);
+      if (i >= 2) add('concise_fit', r.seconds);
       report.errors.concise_fit = r.error;
     }
     const v = await run('vectorise', () => vectorise());

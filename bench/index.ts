@@ -4,12 +4,14 @@
  * when the runner exists. Repeats are interleaved (backend after backend, one fresh process each) so
  * that load from other processes hits every backend alike; ratios are taken within this run.
  *
- *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--cpu-closed-form] [--json PATH]
+ *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--cpu-closed-form]
+ *                    [--baseline GIT_REF] [--json PATH]
  *
+ * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
  * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as d2l from 'd2l';
@@ -24,6 +26,7 @@ interface Options {
   scaleRepeats: number;
   scale: boolean;
   cpuClosedForm: boolean;
+  baseline?: string;
   json: string;
 }
 
@@ -53,27 +56,38 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--no-scale') options.scale = false;
     else if (arg === '--cpu-closed-form') options.cpuClosedForm = true;
     else if (arg === '--json') options.json = path.resolve(value());
+    else if (arg === '--baseline') options.baseline = value();
     else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
   }
   return options;
 }
 
-/** A process to run: one runner (backend or pytorch) and one group of cases. */
+/** What runs the cases: a tfjs backend with some build of d2l, or PyTorch. */
+interface Runner {
+  name: string;
+  backend: string;
+  /** A baseline build of d2l (D2L_BENCH_MODULE), or the workspace package when absent. */
+  module?: string;
+}
+
+/** A process to run: one runner and one group of cases. */
 interface Job {
-  runner: string;
+  runner: Runner;
   group: 'small' | 'epoch' | 'closed';
 }
 
-function command(job: Job): [string, string[]] {
-  if (job.runner === 'pytorch') return [PYTHON, [path.join(ROOT, 'bench/pytorch_reference.py'), job.group]];
-  const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
-  return [tsx, [path.join(ROOT, 'bench/child.ts'), job.runner, job.group]];
-}
-
 function runJob(job: Job): Promise<ChildReport> {
-  const [cmd, args] = command(job);
+  const { runner, group } = job;
+  const [cmd, args] =
+    runner.backend === 'pytorch'
+      ? [PYTHON, [path.join(ROOT, 'bench/pytorch_reference.py'), group]]
+      : [
+          path.join(ROOT, 'node_modules/.bin/tsx'),
+          [path.join(ROOT, 'bench/child.ts'), runner.backend, group, runner.name],
+        ];
+  const env = { ...process.env, D2L_BENCH_MODULE: runner.module ?? '' };
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -82,10 +96,25 @@ function runJob(job: Job): Promise<ChildReport> {
     child.on('close', (code) => {
       const line = out.trim().split('\n').pop() ?? '';
       if (code !== 0 || !line.startsWith('{')) {
-        reject(new Error(`${job.runner} ${job.group} exited with ${code}:\n${err.trim().slice(-2000)}`));
+        reject(new Error(`${runner.name} ${group} exited with ${code}:\n${err.trim().slice(-2000)}`));
       } else resolve(JSON.parse(line) as ChildReport);
     });
   });
+}
+
+/** Builds d2l as it was at `ref` in a temporary folder that shares this checkout's node_modules. */
+function buildBaseline(ref: string): { module: string; label: string; hasLstsq: boolean } {
+  const sha = execFileSync('git', ['rev-parse', '--short', '--verify', `${ref}^{commit}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `d2l-${sha}-`));
+  const archive = execFileSync('git', ['archive', sha, 'd2l'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  execFileSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'd2l')], { stdio: 'inherit' });
+  const hasLstsq = existsSync(path.join(dir, 'd2l/src/lstsq.ts'));
+  return { module: path.join(dir, 'd2l/dist/index.js'), label: sha, hasLstsq };
 }
 
 function hasTorch(): string | null {
@@ -129,12 +158,22 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const backends = await d2l.availableBackends();
   const torch = hasTorch();
-  const runners = [...backends, ...(torch === null ? [] : ['pytorch'])];
   const notes: string[] = [];
-  if (torch === null)
-    notes.push(`PyTorch skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch)`);
+  const runners: Runner[] = backends.map((b) => ({ name: b, backend: b }));
+  let baselineHasLstsq = true;
+  if (options.baseline !== undefined) {
+    progress(`bench: building d2l at ${options.baseline}`);
+    const base = buildBaseline(options.baseline);
+    baselineHasLstsq = base.hasLstsq;
+    for (const b of backends) runners.push({ name: `${b}@${base.label}`, backend: b, module: base.module });
+    if (!base.hasLstsq) notes.push(`closed form skipped at ${base.label}: no d2l.lstsq there`);
+  }
+  if (torch !== null) runners.push({ name: 'pytorch', backend: 'pytorch' });
+  else notes.push(`PyTorch skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch)`);
   const scaleRunners = options.scale ? runners : [];
-  const closedRunners = scaleRunners.filter((r) => r !== 'cpu' || options.cpuClosedForm);
+  const closedRunners = scaleRunners.filter(
+    (r) => (r.backend !== 'cpu' || options.cpuClosedForm) && (r.module === undefined || baselineHasLstsq),
+  );
   if (options.scale && !options.cpuClosedForm && backends.includes('cpu')) {
     notes.push('closed form skipped on cpu (about 30 s a run; --cpu-closed-form includes it)');
   }
@@ -153,7 +192,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (const [i, job] of jobs.entries()) {
     const elapsed = ((performance.now() - t0) / 1000).toFixed(0);
-    progress(`bench [${i + 1}/${jobs.length}] ${job.runner} ${job.group}  (${elapsed} s elapsed)`);
+    progress(`bench [${i + 1}/${jobs.length}] ${job.runner.name} ${job.group}  (${elapsed} s elapsed)`);
     reports.push(await runJob(job));
   }
   const notebookTimes: Record<string, number[]> = {};
@@ -170,7 +209,11 @@ async function main(): Promise<void> {
   progress('');
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
 
-  const summary: Summary = summarise(runners, reports, notebookTimes);
+  const summary: Summary = summarise(
+    runners.map((r) => r.name),
+    reports,
+    notebookTimes,
+  );
   console.log(formatTable(summary, notes));
   const result = {
     date: new Date().toISOString(),
@@ -178,6 +221,7 @@ async function main(): Promise<void> {
     node: process.version,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
     pytorch: torch,
+    baseline: options.baseline,
     options,
     notes,
     summary,

@@ -165,7 +165,7 @@ def closed_form():
     return {"normal": normal, "lstsq": qr, "error": error}
 
 
-WARM_RUNS, JIT_RUNS = 8, 3  # as in bench/child.ts
+SCRATCH_RUNS, CONCISE_RUNS, JIT_RUNS = 20, 12, 10  # as in bench/child.ts
 
 
 def main(group):
@@ -180,16 +180,16 @@ def main(group):
     if group == "small":
         r = scratch()
         add("scratch_cold", r["seconds"] / r["steps"])
-        for i in range(WARM_RUNS):
+        for i in range(1, SCRATCH_RUNS):
             r = scratch()
             if i >= JIT_RUNS:
                 add("scratch_warm", r["seconds"] / r["steps"])
             errors["scratch"] = r["error"]
-        for i in range(WARM_RUNS):
+        for i in range(CONCISE_RUNS):
             r = concise()
             if i == 0:
                 add("concise_minimize_first", r["seconds"])
-            if i >= JIT_RUNS:
+            if i >= CONCISE_RUNS // 2:
                 add("concise_minimize", r["seconds"])
             errors["concise_minimize"] = r["error"]
         r = vectorise()

@@ -94,11 +94,12 @@ function ratio(a: Stat | undefined, b: Stat | undefined): string {
 
 /** A Markdown table: median (min–max) per runner, and ratios of medians measured in this run. */
 export function formatTable(summary: Summary, notes: string[]): string {
-  const backends = summary.runners.filter((r) => r !== 'pytorch');
-  const hasTorch = summary.runners.includes('pytorch');
+  const mains = summary.runners.filter((r) => r !== 'pytorch' && !r.includes('@'));
+  const baselines = summary.runners.filter((r) => r.includes('@'));
   const ratioCols = [
-    ...(hasTorch ? backends.map((b) => [b, 'pytorch']) : []),
-    ...(backends.includes('wasm') && backends.includes('cpu') ? [['wasm', 'cpu']] : []),
+    ...(summary.runners.includes('pytorch') ? mains.map((b) => [b, 'pytorch']) : []),
+    ...(mains.includes('wasm') && mains.includes('cpu') ? [['wasm', 'cpu']] : []),
+    ...baselines.map((r) => [r.split('@')[0], r]),
   ];
   const header = ['case', 'unit', ...summary.runners, ...ratioCols.map(([a, b]) => `${a} / ${b}`)];
   const rows = [header, header.map(() => '---')];
