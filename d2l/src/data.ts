@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { hostValues, onWasm, type HostArray } from './host';
 
 /**
  * Generates y = Xw + b + noise; defined in section 3.2 (linear regression from scratch).
@@ -125,21 +126,12 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
   return { [Symbol.iterator]: epoch, numBatches: Math.ceil(n / batch_size), numExamples: n };
 }
 
-/** The wasm backend's view of a tensor's memory (a public method of its BackendWasm class). */
-interface WasmBackend {
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-  dataIdMap: { has(dataId: tf.DataId): boolean };
-}
-
-/** Typed arrays with a constructor taking a length (float32, int32, bool tensors). */
-type RowArray = Float32Array | Int32Array | Uint8Array;
-
 /**
  * Returns `take(indices, start, stop)`: a new tensor of the rows indices[start..stop) of `t`, built by
- * copying rows on the host, which costs far less than `tf.gather` here. On wasm the rows are read
- * straight from wasm memory (`dataSync` would copy the whole tensor) into one reused buffer (wasm
- * copies it into the new tensor); elsewhere from one host copy into a fresh buffer per batch (the cpu
- * backend keeps the array it is given).
+ * copying rows on the host, which costs far less than `tf.gather` here. The rows are read without
+ * copying the whole tensor first (see `hostValues`). On wasm they go through one reused buffer, since
+ * wasm copies it into the new tensor; elsewhere into a fresh buffer per batch, since the cpu backend
+ * keeps the array it is given.
  */
 function rowTaker(
   t: tf.Tensor,
@@ -148,20 +140,14 @@ function rowTaker(
 ): (indices: number[], start: number, stop: number) => tf.Tensor {
   const row = t.size / n;
   const rest = t.shape.slice(1);
-  let hostCopy: RowArray | undefined;
-  let reused: RowArray | undefined;
+  const values = hostValues(t);
+  let reused: HostArray | undefined;
   return (indices, start, stop) => {
     if (t.isDisposed) throw new Error(`${name} was disposed; keep it alive while iterating over batches`);
-    const be = tf.backend() as unknown as Partial<WasmBackend>;
-    const onWasm =
-      tf.getBackend() === 'wasm' &&
-      typeof be.typedArrayFromHeap === 'function' &&
-      be.dataIdMap?.has(t.dataId);
-    // Fetched per batch: wasm memory moves when it grows, e.g. when the previous batch was created.
-    const src = onWasm ? (be.typedArrayFromHeap!(t) as RowArray) : (hostCopy ??= t.dataSync() as RowArray);
+    const src = values();
     const size = (stop - start) * row;
-    let out: RowArray;
-    if (onWasm) {
+    let out: HostArray;
+    if (onWasm(t)) {
       if (reused === undefined || reused.length < size)
         reused = new (src.constructor as Float32ArrayConstructor)(size);
       out = reused.length === size ? reused : reused.subarray(0, size);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { hostValues, type HostArray } from './host';
 
 /**
  * The closed-form least-squares solution argmin_W ‖XW − y‖², the analytic solution of section 3.1.1,
@@ -26,7 +27,7 @@ export function lstsq(X: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (y.shape[0] !== n) throw new Error(`lstsq: X has ${n} rows but y has ${y.shape[0]}`);
   if (d < 1 || k < 1) throw new Error(`lstsq: X [${X.shape}] and y [${y.shape}] must not be empty`);
   if (n < d) throw new Error(`lstsq: X [${n}, ${d}] has fewer rows than columns; the solution is not unique`);
-  const [G, c] = normalEquations(floats(X), floats(y), n, d, k);
+  const [G, c] = normalEquations(hostValues(X), hostValues(y), n, d, k);
   if (!G.every(Number.isFinite)) throw new Error('lstsq: X contains NaN or Infinity');
   if (!c.every(Number.isFinite)) throw new Error('lstsq: y contains NaN or Infinity');
   const L = cholesky(G, d);
@@ -37,12 +38,6 @@ export function lstsq(X: tf.Tensor, y: tf.Tensor): tf.Tensor {
   return y.rank === 1 ? tf.tensor1d(W) : tf.tensor2d(W, [d, k]);
 }
 
-/** The tensor's values as float32 on the host (a copy only when the dtype is not float32). */
-function floats(t: tf.Tensor): Float32Array {
-  const values = t.dataSync();
-  return values instanceof Float32Array ? values : Float32Array.from(values);
-}
-
 function describe(t: unknown): string {
   return t instanceof tf.Tensor ? `shape [${t.shape}]` : typeof t;
 }
@@ -50,10 +45,10 @@ function describe(t: unknown): string {
 /** About 4 MB of rows per block: large enough to amortise each op, small enough for the cache. */
 const BLOCK_FLOATS = 1 << 20;
 
-/** XᵀX (d×d) and Xᵀy (d×k), row-major float64, summed over blocks of rows of the host copies of X, y. */
+/** XᵀX (d×d) and Xᵀy (d×k), row-major float64, summed over blocks of rows of X and y. */
 function normalEquations(
-  x: Float32Array,
-  y: Float32Array,
+  x: () => HostArray,
+  y: () => HostArray,
   n: number,
   d: number,
   k: number,
@@ -61,19 +56,39 @@ function normalEquations(
   const G = new Float64Array(d * d);
   const c = new Float64Array(d * k);
   const rows = Math.max(1, Math.floor(BLOCK_FLOATS / d));
+  const [xBuffer, yBuffer] = [
+    new Float32Array(Math.min(n, rows) * d),
+    new Float32Array(Math.min(n, rows) * k),
+  ];
   for (let start = 0; start < n; start += rows) {
     const stop = Math.min(start + rows, n);
-    // Blocks are built from host arrays: tf.slice on wasm would copy all of X for every block.
+    // Blocks are built from host values: tf.slice on wasm would copy all of X for every block.
     const [g, xy] = tf.tidy(() => {
-      const B = tf.tensor2d(x.subarray(start * d, stop * d), [stop - start, d]);
+      const B = block(x(), start * d, stop * d, [stop - start, d], xBuffer);
+      const Y = block(y(), start * k, stop * k, [stop - start, k], yBuffer);
       const Bt = tf.transpose(B);
-      const Y = tf.tensor2d(y.subarray(start * k, stop * k), [stop - start, k]);
       return [tf.matMul(Bt, B).dataSync(), tf.matMul(Bt, Y).dataSync()];
     });
     for (let i = 0; i < G.length; i++) G[i] += g[i];
     for (let i = 0; i < c.length; i++) c[i] += xy[i];
   }
   return [G, c];
+}
+
+/**
+ * A float32 tensor of values[from..to), staged through `buffer`: a wasm view must not be handed to
+ * tf.tensor, whose allocation may move wasm memory under it; `set` also converts int32 or bool values.
+ */
+function block(
+  values: HostArray,
+  from: number,
+  to: number,
+  shape: [number, number],
+  buffer: Float32Array,
+): tf.Tensor2D {
+  const staged = buffer.length === to - from ? buffer : buffer.subarray(0, to - from);
+  staged.set(values.subarray(from, to));
+  return tf.tensor2d(staged, shape);
 }
 
 /** Relative pivot below which a column counts as a combination of the others (float32 products). */
