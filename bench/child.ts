@@ -59,20 +59,24 @@ async function main(): Promise<void> {
   if (group === 'small') {
     const cold = await run('scratch', scratch);
     add('scratch_cold', cold.seconds / cold.steps);
+    add('scratch_cold_cpu', cold.cpu / cold.steps);
     for (let i = 1; i < SCRATCH_RUNS; i++) {
       const r = await run('scratch', scratch);
       if (i >= JIT_RUNS) add('scratch_warm', r.seconds / r.steps);
+      if (i >= JIT_RUNS) add('scratch_warm_cpu', r.cpu / r.steps);
       report.errors.scratch = r.error;
     }
     for (let i = 0; i < CONCISE_RUNS; i++) {
       const r = await run('concise_minimize', conciseMinimize);
       if (i === 0) add('concise_minimize_first', r.seconds);
       if (i >= CONCISE_RUNS / 2) add('concise_minimize', r.seconds);
+      if (i >= CONCISE_RUNS / 2) add('concise_minimize_cpu', r.cpu);
       report.errors.concise_minimize = r.error;
     }
     for (let i = 0; i < FIT_RUNS; i++) {
       const r = await run('concise_fit', conciseFit);
       if (i >= 2) add('concise_fit', r.seconds);
+      if (i >= 2) add('concise_fit_cpu', r.cpu);
       report.errors.concise_fit = r.error;
     }
     const v = await run('vectorise', () => vectorise());
@@ -82,7 +86,9 @@ async function main(): Promise<void> {
   } else if (group === 'epoch' || group === 'closed') {
     const r = await run(group, () => scale({ epoch: group === 'epoch', closed: group === 'closed' }));
     if (r.epoch !== undefined) add('scale_epoch', r.epoch);
+    if (r.epoch_cpu !== undefined) add('scale_epoch_cpu', r.epoch_cpu);
     if (r.closed_form !== undefined) add('closed_form', r.closed_form);
+    if (r.closed_form_cpu !== undefined) add('closed_form_cpu', r.closed_form_cpu);
     report.errors[group] = r.error;
   } else {
     throw new Error(`unknown group '${group}'; expected small, epoch or closed`);

@@ -179,13 +179,15 @@ async function main(): Promise<void> {
   }
   if (!options.scale) notes.push('scale cases skipped (--no-scale)');
 
-  // Interleave: every repeat runs each runner once, so slow phases of the machine hit all alike.
+  // Interleave: every repeat runs each runner once, so slow phases of the machine hit all alike, and
+  // the order rotates from repeat to repeat so that no runner always goes first.
+  const rotate = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]);
   const jobs: Job[] = [];
   for (let r = 0; r < options.repeats; r++) {
-    for (const runner of runners) jobs.push({ runner, group: 'small' });
+    for (const runner of rotate(runners, r)) jobs.push({ runner, group: 'small' });
     if (r < options.scaleRepeats) {
-      for (const runner of scaleRunners) jobs.push({ runner, group: 'epoch' });
-      for (const runner of closedRunners) jobs.push({ runner, group: 'closed' });
+      for (const runner of rotate(scaleRunners, r)) jobs.push({ runner, group: 'epoch' });
+      for (const runner of rotate(closedRunners, r)) jobs.push({ runner, group: 'closed' });
     }
   }
   const reports: ChildReport[] = [];

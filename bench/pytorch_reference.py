@@ -73,7 +73,7 @@ def scratch():
     b = torch.zeros(1, requires_grad=True)
     lr, num_epochs, batch_size, net, loss = 0.03, 3, 10, linreg, squared_loss
     steps = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for epoch in range(num_epochs):
         for X, y in data_iter(batch_size, features, labels):
             l = loss(net(X, w, b), y)
@@ -83,9 +83,9 @@ def scratch():
         with torch.no_grad():
             train_l = loss(net(features, w, b), labels)
             float(train_l.mean())
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     err = float((true_w - w.reshape(true_w.shape)).abs().max())
-    return {"seconds": seconds, "steps": steps, "error": err}
+    return {"seconds": seconds, "cpu": cpu, "steps": steps, "error": err}
 
 
 def concise():
@@ -99,7 +99,7 @@ def concise():
     loss = nn.MSELoss()
     trainer = torch.optim.SGD(net.parameters(), lr=0.03)
     steps = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for epoch in range(3):
         for X, y in data_iter:
             l = loss(net(X), y)
@@ -108,9 +108,9 @@ def concise():
             trainer.step()
             steps += 1
         float(loss(net(features), labels))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     err = float((true_w - net[0].weight.data.reshape(true_w.shape)).abs().max())
-    return {"seconds": seconds, "steps": steps, "error": err}
+    return {"seconds": seconds, "cpu": cpu, "steps": steps, "error": err}
 
 
 def vectorise(n=100000, loop=True):
@@ -139,13 +139,13 @@ def scale_epoch(batch_size=1000):
     true_w, features, labels = scale_data()
     w = torch.normal(0, 0.01, size=(len(true_w), 1), requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for X, y in data_iter(batch_size, features, labels):
         l = squared_loss(linreg(X, w, b), y)
         l.sum().backward()
         sgd([w, b], 0.03, batch_size)
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "error": float((w[:, 0] - true_w).abs().max())}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "error": float((w[:, 0] - true_w).abs().max())}
 
 
 def closed_form():
@@ -153,16 +153,17 @@ def closed_form():
     (what d2l.lstsq computes) and torch.linalg.lstsq (QR, what a PyTorch user would call)."""
     true_w, features, labels = scale_data()
     n, d = features.shape
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     A = torch.cat([features, torch.ones(n, 1)], 1)
     W = torch.linalg.solve(A.T @ A, A.T @ labels)
-    normal = time.perf_counter() - start
-    start = time.perf_counter()
+    normal, normal_cpu = time.perf_counter() - start, time.process_time() - cpu
+    del A
+    start, cpu = time.perf_counter(), time.process_time()
     A = torch.cat([features, torch.ones(n, 1)], 1)
     W2 = torch.linalg.lstsq(A, labels).solution
-    qr = time.perf_counter() - start
+    qr, qr_cpu = time.perf_counter() - start, time.process_time() - cpu
     error = max(float((W[:d, 0] - true_w).abs().max()), float((W2[:d, 0] - true_w).abs().max()))
-    return {"normal": normal, "lstsq": qr, "error": error}
+    return {"normal": normal, "normal_cpu": normal_cpu, "lstsq": qr, "lstsq_cpu": qr_cpu, "error": error}
 
 
 SCRATCH_RUNS, CONCISE_RUNS, JIT_RUNS = 20, 12, 10  # as in bench/child.ts
@@ -180,10 +181,12 @@ def main(group):
     if group == "small":
         r = scratch()
         add("scratch_cold", r["seconds"] / r["steps"])
+        add("scratch_cold_cpu", r["cpu"] / r["steps"])
         for i in range(1, SCRATCH_RUNS):
             r = scratch()
             if i >= JIT_RUNS:
                 add("scratch_warm", r["seconds"] / r["steps"])
+                add("scratch_warm_cpu", r["cpu"] / r["steps"])
             errors["scratch"] = r["error"]
         for i in range(CONCISE_RUNS):
             r = concise()
@@ -191,6 +194,7 @@ def main(group):
                 add("concise_minimize_first", r["seconds"])
             if i >= CONCISE_RUNS // 2:
                 add("concise_minimize", r["seconds"])
+                add("concise_minimize_cpu", r["cpu"])
             errors["concise_minimize"] = r["error"]
         r = vectorise()
         add("vectorise_loop", r["loop"])
@@ -200,11 +204,14 @@ def main(group):
     elif group == "epoch":
         r = scale_epoch()
         add("scale_epoch", r["seconds"])
+        add("scale_epoch_cpu", r["cpu"])
         errors["epoch"] = r["error"]
     elif group == "closed":
         r = closed_form()
         add("closed_form", r["normal"])
+        add("closed_form_cpu", r["normal_cpu"])
         add("closed_form_lstsq", r["lstsq"])
+        add("closed_form_lstsq_cpu", r["lstsq_cpu"])
         errors["closed"] = r["error"]
     else:
         raise SystemExit(f"unknown group {group!r}; expected small, epoch or closed")

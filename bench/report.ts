@@ -14,6 +14,13 @@ const METRICS: { key: string; label: string; unit: 'µs' | 'ms' | 's' | 'MB'; sc
   { key: 'scale_epoch', label: 'SGD epoch n=1e6 d=100 batch 1000', unit: 's', scale: 1 },
   { key: 'closed_form', label: 'closed form (normal equations)', unit: 's', scale: 1 },
   { key: 'closed_form_lstsq', label: 'closed form (torch.linalg.lstsq)', unit: 's', scale: 1 },
+  { key: 'scratch_cold_cpu', label: 'CPU time: scratch step, cold', unit: 'µs', scale: 1e6 },
+  { key: 'scratch_warm_cpu', label: 'CPU time: scratch step, warm', unit: 'µs', scale: 1e6 },
+  { key: 'concise_minimize_cpu', label: 'CPU time: concise, minimize, warm', unit: 'ms', scale: 1e3 },
+  { key: 'concise_fit_cpu', label: 'CPU time: concise, model.fit, warm', unit: 'ms', scale: 1e3 },
+  { key: 'scale_epoch_cpu', label: 'CPU time: SGD epoch n=1e6', unit: 's', scale: 1 },
+  { key: 'closed_form_cpu', label: 'CPU time: closed form (normal eq.)', unit: 's', scale: 1 },
+  { key: 'closed_form_lstsq_cpu', label: 'CPU time: closed form (lstsq)', unit: 's', scale: 1 },
   { key: 'notebooks', label: 'notebooks, total run time', unit: 's', scale: 1 },
   { key: 'first_op', label: 'process start to first op', unit: 's', scale: 1 },
   { key: 'peak_rss_small', label: 'peak RSS, small cases', unit: 'MB', scale: 1 },
@@ -129,6 +136,7 @@ export function formatTable(summary: Summary, notes: string[]): string {
   );
   lines.push(`max |w − true_w| after training: ${errs.join('; ')}`);
   lines.push('median (min–max) over fresh processes; ratios are of medians from this run');
+  lines.push('CPU time = user + system time of the process, steadier than wall time on a busy machine');
   for (const note of notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }
