@@ -10,3 +10,4 @@ export { seed } from './random';
 export * from './saved';
 export { plot, figure, show, set_figsize, Figure, DEFAULT_FMTS } from './plot';
 export type { PlotOptions, PlotData, Vector, Scale, MimeBundle, DisplaySender } from './plot';
+export { lstsq } from './lstsq';

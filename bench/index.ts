@@ -1,0 +1,253 @@
+/**
+ * `npm run bench`: times the chapter's loops on every TensorFlow.js backend that loads, next to
+ * PyTorch running the book's code when /usr/bin/python3 can import torch, and the notebooks' run time
+ * when the runner exists. Repeats are interleaved (backend after backend, one fresh process each) so
+ * that load from other processes hits every backend alike; ratios are taken within this run.
+ *
+ *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--cpu-closed-form]
+ *                    [--baseline GIT_REF] [--json PATH]
+ *
+ * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
+ * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as d2l from 'd2l';
+import type { ChildReport } from './child';
+import { formatTable, summarise, type Summary } from './report';
+
+const ROOT = path.resolve(__dirname, '..');
+const PYTHON = '/usr/bin/python3';
+
+interface Options {
+  repeats: number;
+  scaleRepeats: number;
+  scale: boolean;
+  cpuClosedForm: boolean;
+  baseline?: string;
+  json: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
+  const options: Options = {
+    repeats: 5,
+    scaleRepeats: 3,
+    scale: true,
+    cpuClosedForm: false,
+    json: path.join(ROOT, '.bench', `results-${stamp}.json`),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const count = (): number => {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${arg} must be a positive integer`);
+      return v;
+    };
+    if (arg === '--repeats') options.repeats = count();
+    else if (arg === '--scale-repeats') options.scaleRepeats = count();
+    else if (arg === '--no-scale') options.scale = false;
+    else if (arg === '--cpu-closed-form') options.cpuClosedForm = true;
+    else if (arg === '--json') options.json = path.resolve(value());
+    else if (arg === '--baseline') options.baseline = value();
+    else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
+  }
+  return options;
+}
+
+/** What runs the cases: a tfjs backend with some build of d2l, or PyTorch. */
+interface Runner {
+  name: string;
+  backend: string;
+  /** A baseline build of d2l (D2L_BENCH_MODULE), or the workspace package when absent. */
+  module?: string;
+}
+
+/** A process to run: one runner and one group of cases. */
+interface Job {
+  runner: Runner;
+  group: 'small' | 'epoch' | 'closed';
+}
+
+function runJob(job: Job): Promise<ChildReport> {
+  const { runner, group } = job;
+  const [cmd, args] =
+    runner.backend === 'pytorch'
+      ? [PYTHON, [path.join(ROOT, 'bench/pytorch_reference.py'), group]]
+      : [
+          path.join(ROOT, 'node_modules/.bin/tsx'),
+          [path.join(ROOT, 'bench/child.ts'), runner.backend, group, runner.name],
+        ];
+  const env = { ...process.env, D2L_BENCH_MODULE: runner.module ?? '' };
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) {
+        reject(new Error(`${runner.name} ${group} exited with ${code}:\n${err.trim().slice(-2000)}`));
+      } else resolve(JSON.parse(line) as ChildReport);
+    });
+  });
+}
+
+/** Builds d2l as it was at `ref` in a temporary folder that shares this checkout's node_modules. */
+function buildBaseline(ref: string): { module: string; label: string; hasLstsq: boolean } {
+  const sha = execFileSync('git', ['rev-parse', '--short', '--verify', `${ref}^{commit}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
+  const dir = mkdtempSync(path.join(os.tmpdir(), `d2l-${sha}-`));
+  const archive = execFileSync('git', ['archive', sha, 'd2l'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  execFileSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'd2l')], { stdio: 'inherit' });
+  const hasLstsq = existsSync(path.join(dir, 'd2l/src/lstsq.ts'));
+  return { module: path.join(dir, 'd2l/dist/index.js'), label: sha, hasLstsq };
+}
+
+function hasTorch(): string | null {
+  try {
+    return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return null;
+  }
+}
+
+/** Notebook run time needs the notebooks and the headless runner (src/runner, src/cli.ts). */
+function notebookJobs(): { notebooks: string[]; why?: string } {
+  const dir = path.join(ROOT, 'notebooks');
+  const notebooks = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ipynb')) : [];
+  if (notebooks.length === 0) return { notebooks, why: 'no notebooks in notebooks/' };
+  if (!existsSync(path.join(ROOT, 'src/cli.ts')) || !existsSync(path.join(ROOT, 'src/runner'))) {
+    return { notebooks, why: 'the notebook runner (src/runner, src/cli.ts) is not on this branch' };
+  }
+  return { notebooks: notebooks.map((f) => path.join(dir, f)) };
+}
+
+function runNotebooks(backend: string, notebooks: string[]): number {
+  const t0 = performance.now();
+  execFileSync(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli.ts', 'run', ...notebooks], {
+    cwd: ROOT,
+    env: { ...process.env, D2L_BACKEND: backend },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${text}`);
+  else process.stderr.write(`${text}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const backends = await d2l.availableBackends();
+  const torch = hasTorch();
+  const notes: string[] = [];
+  const runners: Runner[] = backends.map((b) => ({ name: b, backend: b }));
+  let baselineHasLstsq = true;
+  if (options.baseline !== undefined) {
+    progress(`bench: building d2l at ${options.baseline}`);
+    const base = buildBaseline(options.baseline);
+    baselineHasLstsq = base.hasLstsq;
+    for (const b of backends) runners.push({ name: `${b}@${base.label}`, backend: b, module: base.module });
+    if (!base.hasLstsq) notes.push(`closed form skipped at ${base.label}: no d2l.lstsq there`);
+  }
+  if (torch !== null) runners.push({ name: 'pytorch', backend: 'pytorch' });
+  else notes.push(`PyTorch skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch)`);
+  const scaleRunners = options.scale ? runners : [];
+  const closedRunners = scaleRunners.filter(
+    (r) => (r.backend !== 'cpu' || options.cpuClosedForm) && (r.module === undefined || baselineHasLstsq),
+  );
+  if (options.scale && !options.cpuClosedForm && backends.includes('cpu')) {
+    notes.push('closed form skipped on cpu (about 30 s a run; --cpu-closed-form includes it)');
+  }
+  if (!options.scale) notes.push('scale cases skipped (--no-scale)');
+
+  // Interleave: every repeat runs each runner once, so slow phases of the machine hit all alike, and
+  // the order rotates from repeat to repeat so that no runner always goes first.
+  const rotate = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]);
+  const jobs: Job[] = [];
+  for (let r = 0; r < options.repeats; r++) {
+    for (const runner of rotate(runners, r)) jobs.push({ runner, group: 'small' });
+    if (r < options.scaleRepeats) {
+      for (const runner of rotate(scaleRunners, r)) jobs.push({ runner, group: 'epoch' });
+      for (const runner of rotate(closedRunners, r)) jobs.push({ runner, group: 'closed' });
+    }
+  }
+  const reports: ChildReport[] = [];
+  const t0 = performance.now();
+  for (const [i, job] of jobs.entries()) {
+    const elapsed = ((performance.now() - t0) / 1000).toFixed(0);
+    progress(`bench [${i + 1}/${jobs.length}] ${job.runner.name} ${job.group}  (${elapsed} s elapsed)`);
+    reports.push(await runJob(job));
+  }
+  const notebookTimes: Record<string, number[]> = {};
+  const { notebooks, why } = notebookJobs();
+  if (why !== undefined) notes.push(`notebook run time skipped: ${why}`);
+  else {
+    for (let r = 0; r < options.repeats; r++) {
+      for (const backend of backends) {
+        progress(`bench notebooks ${backend} repeat ${r + 1}/${options.repeats}`);
+        (notebookTimes[backend] ??= []).push(runNotebooks(backend, notebooks));
+      }
+    }
+  }
+  progress('');
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+
+  const summary: Summary = summarise(
+    runners.map((r) => r.name),
+    reports,
+    notebookTimes,
+  );
+  console.log(formatTable(summary, notes));
+  const result = {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
+    pytorch: torch,
+    baseline: options.baseline,
+    options,
+    notes,
+    summary,
+    reports,
+  };
+  mkdirSync(path.dirname(options.json), { recursive: true });
+  writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(process.cwd(), options.json)}`);
+}
+
+function gitCommit(): string | null {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+    return dirty === '' ? sha : `${sha}+dirty`;
+  } catch {
+    return null;
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
