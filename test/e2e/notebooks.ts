@@ -19,7 +19,7 @@ export const EXPECTATIONS: NotebookExpectation[] = [
     lines: ['hello from tslab', /^d2l backend: (tensorflow|wasm|cpu)$/],
     plots: 2,
   },
-  // Drafted from the notebooks branch (commit e3e81d5); adjust when the notebooks change.
+  // What the chapter's notebooks print; keep in step with them.
   {
     path: 'notebooks/3.1-linear-regression.ipynb',
     lines: [
