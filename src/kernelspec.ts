@@ -32,13 +32,24 @@ export function tslabBin(root: string = PROJECT_ROOT): string {
   return path.join(path.dirname(pkg), 'bin', 'tslab');
 }
 
+/** Preloaded into the kernel: queues tslab's ZeroMQ sends, which otherwise race under load. */
+export const KERNEL_PRELOAD = path.join(PROJECT_ROOT, 'src', 'kernel-preload.js');
+
 /**
  * The kernelspec: absolute paths to the running Node and to the project's tslab, so it needs neither a
  * global tslab nor a PATH change. tslab interrupts on SIGINT, hence `interrupt_mode: signal`.
  */
 export function kernelSpec(root: string = PROJECT_ROOT): KernelSpec {
   return {
-    argv: [process.execPath, tslabBin(root), 'kernel', '--config-path', '{connection_file}'],
+    argv: [
+      process.execPath,
+      '--require',
+      KERNEL_PRELOAD,
+      tslabBin(root),
+      'kernel',
+      '--config-path',
+      '{connection_file}',
+    ],
     display_name: DISPLAY_NAME,
     language: LANGUAGE,
     interrupt_mode: 'signal',

@@ -54,9 +54,14 @@ describe('install and uninstall', () => {
       interrupt_mode: 'signal',
     });
     expect(spec.argv[0]).toBe(process.execPath);
-    expect(spec.argv[1]).toBe(path.resolve(__dirname, '..', 'node_modules', 'tslab', 'bin', 'tslab'));
-    expect(fs.existsSync(spec.argv[1])).toBe(true);
-    expect(spec.argv.slice(2)).toEqual(['kernel', '--config-path', '{connection_file}']);
+    expect(spec.argv.slice(1, 3)).toEqual([
+      '--require',
+      path.resolve(__dirname, '..', 'src', 'kernel-preload.js'),
+    ]);
+    expect(fs.existsSync(spec.argv[2])).toBe(true);
+    expect(spec.argv[3]).toBe(path.resolve(__dirname, '..', 'node_modules', 'tslab', 'bin', 'tslab'));
+    expect(fs.existsSync(spec.argv[3])).toBe(true);
+    expect(spec.argv.slice(4)).toEqual(['kernel', '--config-path', '{connection_file}']);
 
     expect(uninstallKernelSpec({ user: true }, environment)).toBe(dir);
     expect(fs.existsSync(dir)).toBe(false);
