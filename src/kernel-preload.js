@@ -11,8 +11,8 @@ const path = require('node:path');
 const tslabDir = path.dirname(require.resolve('tslab/package.json', { paths: [process.cwd(), __dirname] }));
 const zmq = require(require.resolve('zeromq', { paths: [tslabDir] }));
 
-/** Each socket's last queued send (sockets are not extensible, hence a WeakMap). */
-const queues = new WeakMap();
+/** Each socket's last send, settled either way; absent while the socket has no send in flight. */
+const tails = new WeakMap();
 
 for (const Socket of [zmq.Publisher, zmq.Router, zmq.Reply, zmq.Dealer]) {
   const send = Socket.prototype.send;
@@ -20,13 +20,18 @@ for (const Socket of [zmq.Publisher, zmq.Router, zmq.Reply, zmq.Dealer]) {
     configurable: true,
     writable: true,
     value: function queuedSend(message) {
-      const previous = queues.get(this) ?? Promise.resolve();
-      const sent = previous.then(() => send.call(this, message));
-      // The next send waits for this one whatever its outcome; the caller still sees its own failure.
-      queues.set(
-        this,
-        sent.catch(() => undefined),
+      const tail = tails.get(this);
+      // A free socket sends at once, as tslab expects (a status sent before a long synchronous cell must
+      // leave before the cell blocks the event loop); a busy one queues behind its last send, in order.
+      const sent = tail === undefined ? send.call(this, message) : tail.then(() => send.call(this, message));
+      const settled = sent.then(
+        () => undefined,
+        () => undefined,
       );
+      tails.set(this, settled);
+      settled.then(() => {
+        if (tails.get(this) === settled) tails.delete(this);
+      });
       return sent;
     },
   });
