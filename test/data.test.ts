@@ -81,7 +81,15 @@ describe('synthetic_data', () => {
   });
 });
 
-describe('data_iter', () => {
+// data_iter gathers rows with tf.gatherND, except on the cpu backend, where it copies them on the host.
+describe.each(['wasm', 'cpu'] as const)('data_iter on %s', (backend) => {
+  let previous: string;
+  beforeAll(async () => {
+    previous = tf.getBackend();
+    await d2l.useBackend(backend);
+  });
+  afterAll(() => d2l.useBackend(previous as d2l.BackendName));
+
   test('each epoch covers every example exactly once; the last batch may be short', () => {
     const [X, y] = numbered(23);
     const { order, sizes } = epochIndices(d2l.data_iter(5, X, y));
