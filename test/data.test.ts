@@ -81,15 +81,21 @@ describe('synthetic_data', () => {
   });
 });
 
-// data_iter gathers rows with tf.gatherND, except on the cpu backend, where it copies them on the host.
-describe.each(['wasm', 'cpu'] as const)('data_iter on %s', (backend) => {
-  let previous: string;
-  beforeAll(async () => {
-    previous = tf.getBackend();
-    await d2l.useBackend(backend);
+/** Runs a describe block on the wasm backend and again on cpu, then restores the backend. */
+function onWasmAndCpu(name: string, body: () => void): void {
+  describe.each(['wasm', 'cpu'] as const)(`${name} on %s`, (backend) => {
+    let previous: string;
+    beforeAll(async () => {
+      previous = tf.getBackend();
+      await d2l.useBackend(backend);
+    });
+    afterAll(() => d2l.useBackend(previous as d2l.BackendName));
+    body();
   });
-  afterAll(() => d2l.useBackend(previous as d2l.BackendName));
+}
 
+// The loaders gather rows with tf.gatherND, except on the cpu backend, where they copy them on the host.
+onWasmAndCpu('data_iter', () => {
   test('each epoch covers every example exactly once; the last batch may be short', () => {
     const [X, y] = numbered(23);
     const { order, sizes } = epochIndices(d2l.data_iter(5, X, y));
@@ -146,7 +152,7 @@ describe.each(['wasm', 'cpu'] as const)('data_iter on %s', (backend) => {
   });
 });
 
-describe('load_array', () => {
+onWasmAndCpu('load_array', () => {
   test('re-iterable; reshuffled every training epoch; every example once per epoch', () => {
     const [X, y] = numbered(37);
     const loader = d2l.load_array([X, y], 10);
