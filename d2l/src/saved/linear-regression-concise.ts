@@ -51,8 +51,9 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
       const stop = Math.min(start + batch_size, n);
       const batch = arrays.map(({ t, data, row }) => {
         const out = new (data.constructor as Float32ArrayConstructor)((stop - start) * row);
-        for (let k = start; k < stop; k++) {
-          out.set(data.subarray(indices[k] * row, (indices[k] + 1) * row), (k - start) * row);
+        // Element by element: for short rows like these, a subarray view per row costs more than the copy.
+        for (let k = start, o = 0; k < stop; k++) {
+          for (let j = indices[k] * row, end = j + row; j < end; j++) out[o++] = data[j];
         }
         return tf.tensor(out, [stop - start, ...t.shape.slice(1)], t.dtype);
       });
