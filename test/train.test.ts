@@ -28,6 +28,27 @@ describe('linreg, squared_loss, sgd', () => {
     expect(out).toEqual([[2], [4.5]]);
   });
 
+  test("squared_loss's gradients (its own, via tf.customGrad) are those of ½(ŷ − y)², to second order", () => {
+    const y_hat = tf.tensor2d([[1], [2], [3.5]]);
+    for (const y of [tf.tensor2d([[0.5], [2.5], [1]]), tf.tensor1d([0.5, 2.5, 1])]) {
+      const before = tf.memory().numTensors;
+      const [dy_hat, dy] = tf.grads((a: tf.Tensor, b: tf.Tensor) => d2l.squared_loss(a, b).sum())([y_hat, y]);
+      expect(dy_hat.shape).toEqual([3, 1]);
+      expect(dy.shape).toEqual(y.shape); // back in the labels' own shape
+      expect(Array.from(dy_hat.dataSync())).toEqual([0.5, -0.5, 2.5]); // ŷ − y
+      expect(Array.from(dy.dataSync())).toEqual([-0.5, 0.5, -2.5]); // y − ŷ
+      // d/dŷ of Σ ∂l/∂ŷ = d/dŷ Σ (ŷ − y) = 1 for every example.
+      const second = tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.grad((c: tf.Tensor) => d2l.squared_loss(c, y).sum())(a)),
+      )(y_hat);
+      expect(Array.from(second.dataSync())).toEqual([1, 1, 1]);
+      tf.dispose([dy_hat, dy, second]);
+      expect(tf.memory().numTensors).toBe(before);
+      y.dispose();
+    }
+    y_hat.dispose();
+  });
+
   test('sgd updates variables in place by lr · grad / batch_size, from an array or a name map', () => {
     const w = tf.variable(tf.tensor1d([1, 2]), true, 'sgd_w');
     const b = tf.variable(tf.scalar(3), true, 'sgd_b');

@@ -70,10 +70,9 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
     return (rows) => {
       // A new array for each batch: the cpu backend keeps the very array a tensor is made from.
       const out = new (values.constructor as new (length: number) => tf.TypedArray)(rows.length * row);
-      for (let k = 0; k < rows.length; k++) {
-        const r = rows[k] * row;
-        if (row === 1) out[k] = values[r];
-        else out.set(values.subarray(r, r + row), k * row);
+      // Element by element: for short rows a subarray view per row costs more than the copy.
+      for (let k = 0, o = 0; k < rows.length; k++) {
+        for (let j = rows[k] * row, end = j + row; j < end; j++) out[o++] = values[j];
       }
       return tf.tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
     };

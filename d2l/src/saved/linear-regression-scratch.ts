@@ -85,10 +85,9 @@ export function* data_iter(
     return (rows) => {
       // A new array for each batch: the cpu backend keeps the very array a tensor is made from.
       const out = new (values.constructor as new (length: number) => tf.TypedArray)(rows.length * row);
-      for (let k = 0; k < rows.length; k++) {
-        const r = rows[k] * row;
-        if (row === 1) out[k] = values[r];
-        else out.set(values.subarray(r, r + row), k * row);
+      // Element by element: for short rows a subarray view per row costs more than the copy.
+      for (let k = 0, o = 0; k < rows.length; k++) {
+        for (let j = rows[k] * row, end = j + row; j < end; j++) out[o++] = values[j];
       }
       return tf.tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
     };
@@ -111,7 +110,8 @@ export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Squared loss ½(ŷ − y)² per example, with no reduction; defined in section 3.2.
+ * Squared loss ½(ŷ − y)² per example, with no reduction; defined in section 3.2. Autograd gets its
+ * derivative, ∂l/∂ŷ = ŷ − y, from `tf.customGrad`, rather than recording each operation.
  *
  * @param y_hat predictions of shape [n, 1].
  * @param y labels with n elements (reshaped to y_hat's shape).
@@ -121,7 +121,21 @@ export function squared_loss(y_hat: tf.Tensor, y: tf.Tensor): tf.Tensor {
   if (y.size !== y_hat.size) {
     throw new Error(`squared_loss: y has ${y.size} elements but y_hat has ${y_hat.size}`);
   }
-  return tf.tidy(() => tf.mul(tf.squaredDifference(y_hat, tf.reshape(y, y_hat.shape)), 0.5));
+  const reshaped = !tf.util.arraysEqual(y.shape, y_hat.shape);
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [y_hat, y, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([y_hat, y]); // kept for the backward pass
+    return {
+      value: tf.mul(tf.squaredDifference(y_hat, reshaped ? tf.reshape(y, y_hat.shape) : y), 0.5),
+      // dy is the gradient arriving from above (ones, for the sum of the losses).
+      gradFunc: (dy: tf.Tensor, [y_hat, y]: tf.Tensor[]) => {
+        const dy_hat = tf.mul(dy, tf.sub(y_hat, reshaped ? tf.reshape(y, y_hat.shape) : y)); // dy · (ŷ − y)
+        const dy_label = tf.neg(dy_hat); // dy · (y − ŷ)
+        return [dy_hat, reshaped ? tf.reshape(dy_label, y.shape) : dy_label];
+      },
+    };
+  });
+  return loss(y_hat, y);
 }
 
 /**
@@ -154,5 +168,8 @@ export function sgd(
       throw new Error(`sgd: grads[${i}] has shape [${g.shape}] but params[${i}] has [${params[i].shape}]`);
     }
   });
-  tf.tidy(() => params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(gs[i], lr / batch_size)))));
+  tf.tidy(() => {
+    const step = tf.scalar(lr / batch_size); // one scalar tensor for every parameter
+    params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(gs[i], step))));
+  });
 }
