@@ -32,7 +32,7 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
   });
 
   test('sums over several blocks of rows and solves several targets at once', () => {
-    // d = 64 makes blocks of 16384 rows, so 40000 rows span three blocks (the last one short).
+    // d = 64 makes chunks of 512 rows, so 40000 rows end in a short chunk.
     const w = Array.from({ length: 64 }, (_, i) => Math.cos(i));
     const [X, y] = exactData(40000, w, 0);
     const W = tf.tidy(() => d2l.lstsq(X, tf.concat([y, tf.mul(y, -2)], 1)));
@@ -43,6 +43,22 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
       expect(got[i][1]).toBeCloseTo(-2 * v, 3);
     });
     tf.dispose([X, y, W]);
+  });
+
+  test('shares the work among threads and stages X in several rounds', () => {
+    // 100000 × 100 float32 values are 40 MB, over one round of staging (32 MB), and enough work for
+    // helper threads; D2L_THREADS forces 1 and 3 threads on a small problem too.
+    const w = Array.from({ length: 100 }, (_, i) => Math.sin(i));
+    const [X, y] = exactData(100000, w, 0);
+    const W = tf.tidy(() => d2l.lstsq(X, y));
+    const got = W.dataSync();
+    w.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 3));
+    const [small, smallY] = exactData(3000, w, 0);
+    const solutions = ['1', '3'].map((threads) =>
+      withThreads(threads, () => tf.tidy(() => d2l.lstsq(small, smallY)).dataSync()),
+    );
+    solutions.forEach((s) => w.forEach((v, i) => expect(s[i]).toBeCloseTo(v, 3)));
+    tf.dispose([X, y, W, small, smallY]);
   });
 
   test('a rank-1 y gives a rank-1 solution; integer X is accepted', () => {
@@ -56,6 +72,15 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
     tf.dispose([X, y, W]);
   });
 });
+
+function withThreads<T>(threads: string, f: () => T): T {
+  process.env.D2L_THREADS = threads;
+  try {
+    return f();
+  } finally {
+    delete process.env.D2L_THREADS;
+  }
+}
 
 describe('lstsq rejects bad input', () => {
   beforeAll(async () => {
@@ -79,6 +104,11 @@ describe('lstsq rejects bad input', () => {
     ['a zero column', () => d2l.lstsq(tf.tensor2d([1, 0, 2, 0, 3, 0], [3, 2]), y), /linearly dependent/],
     ['NaN in X', () => d2l.lstsq(tf.tensor2d([1, NaN, 3, 4, 5, 6], [3, 2]), y), /X contains NaN or Infinity/],
     ['Infinity in y', () => d2l.lstsq(X, tf.tensor1d([1, Infinity, 3])), /y contains NaN or Infinity/],
+    [
+      'D2L_THREADS=0',
+      () => withThreads('0', () => d2l.lstsq(X, y)),
+      /D2L_THREADS must be a positive integer; got '0'/,
+    ],
   ])('%s', (_, call, message) => {
     const before = tf.memory().numTensors;
     expect(() => tf.tidy(call)).toThrow(message);
