@@ -217,6 +217,13 @@ async function main(): Promise<void> {
   }
   progress('');
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  const torchThreads = reports.find((r) => r.backend === 'pytorch')?.threads;
+  if (torchThreads !== undefined) {
+    notes.push(
+      `PyTorch ran with ${torchThreads} intra-op thread(s), its default here (torch.get_num_threads()); ` +
+        `d2l.lstsq uses one thread per core (${os.availableParallelism()}; D2L_THREADS=1 for one)`,
+    );
+  }
 
   const summary: Summary = summarise(
     runners.map((r) => r.name),
