@@ -220,8 +220,9 @@ async function main(): Promise<void> {
   const torchThreads = reports.find((r) => r.backend === 'pytorch')?.threads;
   if (torchThreads !== undefined) {
     notes.push(
-      `PyTorch ran with ${torchThreads} intra-op thread(s), its default here (torch.get_num_threads()); ` +
-        `d2l.lstsq uses one thread per core (${os.availableParallelism()}; D2L_THREADS=1 for one)`,
+      `PyTorch: torch.get_num_threads() = ${torchThreads}, but its matrix products run in the system BLAS, ` +
+        `which may use every core (see the CPU-time rows); d2l.lstsq uses one thread per core ` +
+        `(${os.availableParallelism()} here; D2L_THREADS=1 for one)`,
     );
   }
 

@@ -1,36 +1,44 @@
 /**
  * The normal equations XᵀX and Xᵀy of `lstsq`, on the host with the WebAssembly SIMD kernels of
- * kernels/gram.wat, on every core: TensorFlow.js's wasm backend runs single-threaded in Node, and
- * its matMul cannot use the symmetry of XᵀX, so this is about 5× faster on two cores.
+ * kernels/gram.wat: TensorFlow.js's matMul cannot use the symmetry of XᵀX, and its wasm backend runs
+ * on one thread in Node.
  *
- * The main thread copies rows of X and y, a chunk at a time, into memory shared with helper threads
- * (worker_threads); every thread, the main one included, claims staged chunks and adds their products
- * into its own float64 accumulators; the main thread then sums those. A helper that is slow to start
- * simply claims fewer chunks, so nothing waits for it.
+ * The main thread walks over the chunks of rows. On the wasm backend it runs the kernels on float32
+ * tensors where they are, in TensorFlow.js's memory; otherwise it copies each chunk into a slot of
+ * its own first. Helper threads (worker_threads, on the other cores) get chunks copied into a small
+ * ring of slots in shared memory, a few ahead of them, so the main thread never waits for a helper
+ * that is slow to start or starved of a core: it adds the chunks itself instead. Each thread adds
+ * into its own float64 accumulators, which the main thread sums at the end.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
-  addChunk,
+  accumulator,
+  addRows,
+  addStaged,
   Control,
   instantiate,
   layout,
-  markDone,
+  rowsOf,
   sharedMemory,
+  slotX,
+  slotY,
   type Kernels,
   type Layout,
-  type SharedMemory,
+  type WasmMemory,
 } from './gram-shared';
 import type { HelperData } from './gram-worker';
-import type { HostArray } from './host';
+import { wasmHeap, type HostArray, type WasmHeap } from './host';
 
 /** Rows per chunk: about 128 KB of them, which stay in the L2 cache while a chunk's tiles read them. */
 const CHUNK_BYTES = 1 << 17;
-/** Rows staged per round: 32 MB, so that memory stays small whatever the size of X. */
-const ROUND_BYTES = 1 << 25;
-/** Multiply-adds (n·d²/2) below which a helper thread costs more to start (~20 ms) than it saves. */
+/** Staged chunks kept waiting for each helper, so that it never runs dry between two looks. */
+const AHEAD = 4;
+/** Slots in the ring per helper: room for the chunks ahead and those being added. */
+const SLOTS = 4 * AHEAD;
+/** Multiply-adds (n·d²/2) below which a helper costs more to start (~20 ms) than it saves. */
 const HELPER_WORK = 1e8;
 /** Helpers beyond this many would mostly wait for the main thread's copying. */
 const MAX_HELPERS = 3;
@@ -51,24 +59,38 @@ export function normalEquations(
   k: number,
 ): [Float64Array, Float64Array] {
   const chunkRows = Math.max(16, Math.floor(CHUNK_BYTES / (4 * d)));
-  const slots = Math.max(1, Math.floor(ROUND_BYTES / (4 * d * chunkRows)));
-  const L = layout(n, d, k, chunkRows, slots, 1 + helperCount(n, d));
+  const helpers = helperCount(n, d);
+  const L = layout(n, d, k, chunkRows, Math.max(1, SLOTS * helpers), 1 + helpers);
   const memory = sharedMemory(L.bytes);
-  const control = new Int32Array(memory.buffer, 0, 16);
-  const helpers = startHelpers(memory, L);
+  const control = new Int32Array(memory.buffer, 0, Control.Slots + L.slots);
+  const workers = startHelpers(memory, L);
+  const inPlace = InPlace.open(x(), y(), L);
   try {
-    const kernels = instantiate(memory);
-    for (let first = 0; first < L.chunks; first += L.slots) {
-      const last = Math.min(first + L.slots, L.chunks);
-      waitForDone(control, first); // the slots are free again
-      stage(x(), y(), memory, L, first, last, control);
-      addClaimable(kernels, L, control);
+    const shared = instantiate(memory, true);
+    const [xs, ys] = [x(), y()]; // after InPlace.open, whose allocation may have moved wasm memory
+    let staged = 0;
+    for (let g = 0; g < L.chunks; g++) {
+      if (helpers > 0 && helpersWantMore(control, staged, helpers) && slotFree(control, L, staged)) {
+        stage(xs, ys, memory, L, g, staged % L.slots);
+        publish(control, L, g, staged++);
+      } else if (inPlace !== null && g < L.chunks - 1) {
+        inPlace.add(xs, ys, g); // not the last chunk: the kernels read a little past a row
+      } else {
+        stage(xs, ys, memory, L, g, L.slots);
+        addRows(shared, L, slotX(L, L.slots), slotY(L, L.slots), rowsOf(L, g), accumulator(L, 0));
+      }
     }
-    waitForDone(control, L.chunks);
+    Atomics.store(control, Control.Finished, 1);
+    Atomics.notify(control, Control.Staged);
+    addUnclaimed(shared, L, control, staged);
+    waitForDone(control, staged);
+    const sums = Array.from({ length: L.threads }, (_, t) => accView(memory, L, accumulator(L, t)));
+    if (inPlace !== null) sums.push(inPlace.sums());
+    return sumAccumulators(sums, L);
   } finally {
-    stopHelpers(helpers, control);
+    stopHelpers(workers, control);
+    inPlace?.close();
   }
-  return sumAccumulators(memory, L);
 }
 
 /**
@@ -88,13 +110,13 @@ function helperCount(n: number, d: number): number {
 }
 
 /** Helper threads, unref'd so that they never keep the process alive. */
-function startHelpers(memory: SharedMemory, L: Layout): Worker[] {
+function startHelpers(memory: WasmMemory, L: Layout): Worker[] {
   const helpers: Worker[] = [];
   for (let thread = 1; thread < L.threads; thread++) {
     const workerData: HelperData = { memory, layout: L, thread };
     const helper = new Worker(HELPER_SCRIPT, { workerData });
-    // A helper that fails to start claims nothing, and the others do its share; one that fails later
-    // sets Control.Failed, which waitForDone reports.
+    // A helper that fails to start claims nothing, and the main thread adds its chunks; one that
+    // fails later sets Control.Failed, which waitForDone reports.
     helper.on('error', () => {});
     helper.unref();
     helpers.push(helper);
@@ -105,46 +127,45 @@ function startHelpers(memory: SharedMemory, L: Layout): Worker[] {
 function stopHelpers(helpers: Worker[], control: Int32Array): void {
   // Helpers waiting for a chunk that will never be staged (after an error) wake up and leave.
   Atomics.store(control, Control.Stop, 1);
-  Atomics.store(control, Control.Published, 0x7fffffff);
-  Atomics.notify(control, Control.Published);
+  Atomics.store(control, Control.Finished, 1);
+  Atomics.notify(control, Control.Staged);
   for (const helper of helpers) void helper.terminate().catch(() => {});
 }
 
-/** Copies chunks [first, last) of X and y into their slots, publishing each as soon as it is there. */
-function stage(
-  x: HostArray,
-  y: HostArray,
-  memory: SharedMemory,
-  L: Layout,
-  first: number,
-  last: number,
-  control: Int32Array,
-): void {
-  const xs = new Float32Array(memory.buffer, L.x, L.slots * L.chunkRows * L.d);
-  const ys = new Float32Array(memory.buffer, L.y, L.slots * L.chunkRows * L.k);
-  for (let g = first; g < last; g++) {
-    const [start, stop] = [g * L.chunkRows, Math.min((g + 1) * L.chunkRows, L.n)];
-    const at = (g - first) * L.chunkRows;
-    // `set` also converts int32 and bool values to float32.
-    xs.set(x.subarray(start * L.d, stop * L.d), at * L.d);
-    ys.set(y.subarray(start * L.k, stop * L.k), at * L.k);
-    Atomics.store(control, Control.Published, g + 1);
-    Atomics.notify(control, Control.Published);
-  }
+/** True while fewer than AHEAD chunks per helper are staged and unclaimed. */
+function helpersWantMore(control: Int32Array, staged: number, helpers: number): boolean {
+  const claimed = Math.min(Atomics.load(control, Control.Next), staged);
+  return staged - claimed < AHEAD * helpers;
 }
 
-/** The main thread's share: claims staged chunks that no helper has claimed, into accumulator 0. */
-function addClaimable(kernels: Kernels, L: Layout, control: Int32Array): void {
+function slotFree(control: Int32Array, L: Layout, j: number): boolean {
+  return Atomics.load(control, Control.Slots + (j % L.slots)) === 0;
+}
+
+/** Copies chunk g of X and y into slot s; `set` also converts int32 and bool values to float32. */
+function stage(x: HostArray, y: HostArray, memory: WasmMemory, L: Layout, g: number, s: number): void {
+  const [start, stop] = [g * L.chunkRows, g * L.chunkRows + rowsOf(L, g)];
+  new Float32Array(memory.buffer, slotX(L, s), L.chunkRows * L.d).set(x.subarray(start * L.d, stop * L.d));
+  new Float32Array(memory.buffer, slotY(L, s), L.chunkRows * L.k).set(y.subarray(start * L.k, stop * L.k));
+}
+
+/** Hands staged chunk j, holding chunk g, to the helpers. */
+function publish(control: Int32Array, L: Layout, g: number, j: number): void {
+  Atomics.store(control, Control.Slots + (j % L.slots), g + 1);
+  Atomics.store(control, Control.Staged, j + 1);
+  Atomics.notify(control, Control.Staged, 1);
+}
+
+/** The main thread adds the staged chunks that no helper has claimed (yet), into accumulator 0. */
+function addUnclaimed(kernels: Kernels, L: Layout, control: Int32Array, staged: number): void {
   for (;;) {
-    const g = Atomics.load(control, Control.Next);
-    if (g >= Atomics.load(control, Control.Published) || g >= L.chunks) return;
-    if (Atomics.compareExchange(control, Control.Next, g, g + 1) !== g) continue; // a helper took it
-    addChunk(kernels, L, g, 0);
-    markDone(control);
+    const j = Atomics.load(control, Control.Next);
+    if (j >= staged) return;
+    if (Atomics.compareExchange(control, Control.Next, j, j + 1) === j) addStaged(kernels, L, control, j, 0);
   }
 }
 
-/** Blocks until `target` chunks are done. */
+/** Blocks until `target` staged chunks are done. */
 function waitForDone(control: Int32Array, target: number): void {
   for (;;) {
     if (Atomics.load(control, Control.Failed) !== 0) throw new Error('lstsq: a helper thread failed');
@@ -156,13 +177,63 @@ function waitForDone(control: Int32Array, target: number): void {
   }
 }
 
-/** Σ over threads of G_t (upper triangle, mirrored) and c_t, as d×d and d×k row-major arrays. */
-function sumAccumulators(memory: SharedMemory, L: Layout): [Float64Array, Float64Array] {
+/** One thread's accumulators G_t and c_t at byte offset `at` of `memory`. */
+function accView(memory: WasmMemory, L: Layout, at: number): Float64Array {
+  return new Float64Array(memory.buffer, at, L.gp * L.gp + L.k * L.gp);
+}
+
+/**
+ * The main thread's kernels on TensorFlow.js's wasm memory, for float32 X and y that live there, with
+ * accumulators allocated in that memory.
+ */
+class InPlace {
+  private constructor(
+    private readonly heap: WasmHeap,
+    private readonly kernels: Kernels,
+    private readonly L: Layout,
+    private readonly acc: number,
+  ) {}
+
+  /** Null unless X and y are float32 views of the wasm backend's memory. */
+  static open(x: HostArray, y: HostArray, L: Layout): InPlace | null {
+    const heap = wasmHeap();
+    const inHeap = (v: HostArray): boolean => v instanceof Float32Array && v.buffer === heap?.memory.buffer;
+    if (heap === null || !inHeap(x) || !inHeap(y)) return null;
+    let kernels: Kernels;
+    try {
+      kernels = instantiate(heap.memory, false);
+    } catch {
+      return null; // e.g. a threaded wasm build, whose memory is shared
+    }
+    const acc = heap.malloc((L.gp * L.gp + L.k * L.gp) * 8);
+    if (acc === 0) return null;
+    const self = new InPlace(heap, kernels, L, acc);
+    self.sums().fill(0);
+    return self;
+  }
+
+  /** Adds chunk g of X and y (views of the heap). */
+  add(x: HostArray, y: HostArray, g: number): void {
+    const { L } = this;
+    const [xAt, yAt] = [x.byteOffset + g * L.chunkRows * L.d * 4, y.byteOffset + g * L.chunkRows * L.k * 4];
+    addRows(this.kernels, L, xAt, yAt, rowsOf(L, g), this.acc);
+  }
+
+  sums(): Float64Array {
+    return accView(this.heap.memory, this.L, this.acc);
+  }
+
+  close(): void {
+    this.heap.free(this.acc);
+  }
+}
+
+/** Σ of the accumulators (G upper triangle, mirrored; c transposed) as d×d and d×k row-major arrays. */
+function sumAccumulators(sums: Float64Array[], L: Layout): [Float64Array, Float64Array] {
   const { d, k, gp } = L;
   const G = new Float64Array(d * d);
   const c = new Float64Array(d * k);
-  for (let t = 0; t < L.threads; t++) {
-    const acc = new Float64Array(memory.buffer, L.accumulators + t * L.accumulatorBytes, gp * gp + k * gp);
+  for (const acc of sums) {
     for (let i = 0; i < d; i++) {
       for (let j = i; j < d; j++) G[i * d + j] += acc[i * gp + j];
       for (let col = 0; col < k; col++) c[i * k + col] += acc[gp * gp + col * gp + i];

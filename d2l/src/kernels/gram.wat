@@ -7,7 +7,8 @@
 ;; row d, which the caller never reads. Products are summed in float32 over the chunk's rows (a
 ;; few hundred) and added into float64 at the end of each tile.
 ;;
-;; Memory is imported and shared, so that worker threads run the same kernels on the same rows.
+;; Memory is imported and shared, so that worker threads run the same kernels on the same rows;
+;; `npm run wasm` also assembles a copy with a plain memory, to run on TensorFlow.js's wasm memory.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
