@@ -5,7 +5,7 @@
  *
  * The main thread walks over the chunks of rows. On the wasm backend it runs the kernels on float32
  * tensors where they are, in TensorFlow.js's memory; otherwise it copies each chunk into a slot of
- * its own first. Helper threads (worker_threads, on the other cores) get chunks copied into a small
+ * its own first. Helper threads (worker_threads, on idle cores) get chunks copied into a small
  * ring of slots in shared memory, a few ahead of them, so the main thread never waits for a helper
  * that is slow to start or starved of a core: it adds the chunks itself instead. Each thread adds
  * into its own float64 accumulators, which the main thread sums at the end.
@@ -94,8 +94,10 @@ export function normalEquations(
 }
 
 /**
- * Helpers for a problem of n·d²/2 multiply-adds: one per core but the main thread's, none for small
- * problems; `D2L_THREADS=N` sets the number of threads (main included) whatever the size.
+ * Helpers for a problem of n·d²/2 multiply-adds: none for small problems, else one per core that
+ * other processes leave idle by the 1-minute load average (which counts this thread too): on a busy
+ * machine a helper only takes turns with the main thread and costs its start and copies (measured:
+ * 20–50% slower with every core busy). `D2L_THREADS=N` sets the number of threads, main included.
  */
 function helperCount(n: number, d: number): number {
   if (!fs.existsSync(HELPER_SCRIPT)) return 0; // running from the TypeScript sources
@@ -106,7 +108,9 @@ function helperCount(n: number, d: number): number {
     return Number(threads) - 1;
   }
   if ((n * d * d) / 2 < HELPER_WORK) return 0;
-  return Math.min(MAX_HELPERS, os.availableParallelism() - 1);
+  const cores = os.availableParallelism();
+  const idle = Math.round(cores - os.loadavg()[0]); // loadavg is [0, 0, 0] on Windows: all idle
+  return Math.max(0, Math.min(idle, cores - 1, MAX_HELPERS));
 }
 
 /** Helper threads, unref'd so that they never keep the process alive. */
