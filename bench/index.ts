@@ -190,8 +190,8 @@ async function main(): Promise<void> {
   // the order rotates from repeat to repeat so that no runner always goes first.
   const rotate = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]);
   const jobs: Job[] = [];
-  for (let r = 0; r < options.repeats; r++) {
-    for (const runner of rotate(runners, r)) jobs.push({ runner, group: 'small' });
+  for (let r = 0; r < Math.max(options.repeats, options.scaleRepeats); r++) {
+    if (r < options.repeats) for (const runner of rotate(runners, r)) jobs.push({ runner, group: 'small' });
     if (r < options.scaleRepeats) {
       for (const runner of rotate(scaleRunners, r)) jobs.push({ runner, group: 'epoch' });
       for (const runner of rotate(closedRunners, r)) jobs.push({ runner, group: 'closed' });

@@ -42,7 +42,7 @@ const SLOTS = 4 * AHEAD;
 const HELPER_WORK = 1e8;
 /** Helpers beyond this many would mostly wait for the main thread's copying. */
 const MAX_HELPERS = 3;
-/** A chunk takes about a millisecond; a helper that finishes none for this long has failed. */
+/** A chunk takes well under a millisecond; a helper that finishes none for this long has failed. */
 const STALL_MS = 30000;
 const HELPER_SCRIPT = path.join(__dirname, 'gram-worker.js');
 
@@ -63,9 +63,11 @@ export function normalEquations(
   const L = layout(n, d, k, chunkRows, Math.max(1, SLOTS * helpers), 1 + helpers);
   const memory = sharedMemory(L.bytes);
   const control = new Int32Array(memory.buffer, 0, Control.Slots + L.slots);
-  const workers = startHelpers(memory, L);
-  const inPlace = InPlace.open(x(), y(), L);
+  const workers: Worker[] = [];
+  let inPlace: InPlace | null = null;
   try {
+    startHelpers(memory, L, workers);
+    inPlace = InPlace.open(x(), y(), L);
     const shared = instantiate(memory, true);
     const [xs, ys] = [x(), y()]; // after InPlace.open, whose allocation may have moved wasm memory
     let staged = 0;
@@ -113,9 +115,8 @@ function helperCount(n: number, d: number): number {
   return Math.max(0, Math.min(idle, cores - 1, MAX_HELPERS));
 }
 
-/** Helper threads, unref'd so that they never keep the process alive. */
-function startHelpers(memory: WasmMemory, L: Layout): Worker[] {
-  const helpers: Worker[] = [];
+/** Starts the helper threads into `helpers`, unref'd so that they never keep the process alive. */
+function startHelpers(memory: WasmMemory, L: Layout, helpers: Worker[]): void {
   for (let thread = 1; thread < L.threads; thread++) {
     const workerData: HelperData = { memory, layout: L, thread };
     const helper = new Worker(HELPER_SCRIPT, { workerData });
@@ -125,7 +126,6 @@ function startHelpers(memory: WasmMemory, L: Layout): Worker[] {
     helper.unref();
     helpers.push(helper);
   }
-  return helpers;
 }
 
 function stopHelpers(helpers: Worker[], control: Int32Array): void {

@@ -1,10 +1,11 @@
 ;; Kernels of d2l.lstsq: the normal equations XᵀX and Xᵀy of one chunk of rows, added into float64.
 ;;
 ;; Source of d2l/src/kernels/gram-wasm.ts (`npm run wasm` assembles it; a test checks the two agree).
-;; Rows are float32, row-major, `d` values each, one after another (no padding), so that a chunk
-;; is one contiguous copy of the tensor's memory. Tiles read up to 7 values past a row's end, into
-;; the next row or the slack after the chunk: those land in entries of G and c past column d or
-;; row d, which the caller never reads. Products are summed in float32 over the chunk's rows (a
+;; Rows are float32, row-major, `d` values each, one after another (no padding), as in a tensor's
+;; memory, so that a chunk is read in place or staged by one contiguous copy. Tiles read up to 7
+;; values past a row's end, into the next row (the caller never reads the last rows of X in place)
+;; or the slack after a staged chunk: those land in entries of G and c past column d or row d,
+;; which the caller never reads. Products are summed in float32 over the chunk's rows (a
 ;; few hundred) and added into float64 at the end of each tile.
 ;;
 ;; Memory is imported and shared, so that worker threads run the same kernels on the same rows;
