@@ -221,8 +221,8 @@ async function main(): Promise<void> {
   if (torchThreads !== undefined) {
     notes.push(
       `PyTorch: torch.get_num_threads() = ${torchThreads}, but its matrix products run in the system BLAS, ` +
-        `which may use every core (see the CPU-time rows); d2l.lstsq adds a helper thread per idle core ` +
-        `(by load average; ${os.availableParallelism()} cores here; D2L_THREADS=N fixes the count)`,
+        `which may use every core (see the CPU-time rows); d2l.lstsq runs on one thread ` +
+        `(${os.availableParallelism()} cores here)`,
     );
   }
 

@@ -1,55 +1,85 @@
 /**
- * The normal equations XᵀX and Xᵀy of `lstsq`, on the host with the WebAssembly SIMD kernels of
- * kernels/gram.wat: TensorFlow.js's matMul cannot use the symmetry of XᵀX, and its wasm backend runs
- * on one thread in Node.
+ * The normal equations XᵀX and Xᵀy of `lstsq`, by the WebAssembly SIMD kernels of kernels/gram.wat:
+ * TensorFlow.js's matMul cannot use the symmetry of XᵀX (the kernels compute its upper triangle only)
+ * and would need a transposed copy of X.
  *
- * The main thread walks over the chunks of rows. On the wasm backend it runs the kernels on float32
- * tensors where they are, in TensorFlow.js's memory; otherwise it copies each chunk into a slot of
- * its own first. Helper threads (worker_threads, on idle cores) get chunks copied into a small
- * ring of slots in shared memory, a few ahead of them, so the main thread never waits for a helper
- * that is slow to start or starved of a core: it adds the chunks itself instead. Each thread adds
- * into its own float64 accumulators, which the main thread sums at the end.
+ * X and y are cut into chunks of rows, added one after another on the calling thread into one
+ * float64 accumulator, so the result depends on the input alone, the same bits every time and on every
+ * backend. On the wasm backend the kernels run in TensorFlow.js's memory and read float32 tensors where
+ * they are; otherwise (cpu backend, int32 or bool values) they run in a memory of their own, into which
+ * each chunk is copied first ("staged"). The last chunk is always staged: the kernels read a few values
+ * past the end of a row, which in place would be past the end of the tensor.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import {
-  accumulator,
-  addRows,
-  addStaged,
-  Control,
-  instantiate,
-  layout,
-  rowsOf,
-  sharedMemory,
-  slotX,
-  slotY,
-  type Kernels,
-  type Layout,
-  type WasmMemory,
-} from './gram-shared';
-import type { HelperData } from './gram-worker';
-import { wasmHeap, type HostArray, type WasmHeap } from './host';
+import { wasmHeap, type HostArray } from './host';
+import { GRAM_WASM } from './kernels/gram-wasm';
 
 /** Rows per chunk: about 128 KB of them, which stay in the L2 cache while a chunk's tiles read them. */
 const CHUNK_BYTES = 1 << 17;
-/** Staged chunks kept waiting for each helper, so that it never runs dry between two looks. */
-const AHEAD = 4;
-/** Slots in the ring per helper: room for the chunks ahead and those being added. */
-const SLOTS = 4 * AHEAD;
-/** Multiply-adds (n·d²/2) below which a helper costs more to start (~20 ms) than it saves. */
-const HELPER_WORK = 1e8;
-/** Helpers beyond this many would mostly wait for the main thread's copying. */
-const MAX_HELPERS = 3;
-/** A chunk takes well under a millisecond; a helper that finishes none for this long has failed. */
-const STALL_MS = 30000;
-const HELPER_SCRIPT = path.join(__dirname, 'gram-worker.js');
+/** Bytes after a staged chunk of X for the tiles' reads past a row (up to 7 floats). */
+const SLACK_BYTES = 64;
+const PAGE_BYTES = 65536;
+
+/** A WebAssembly memory: TensorFlow.js's or one of ours. */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+type WasmModule = object;
+
+/** The WebAssembly API that Node provides and TypeScript's ES2020 lib does not declare (only this much). */
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
+};
+
+/** The kernels of gram.wat (see there); pointers are byte offsets into their memory. */
+interface Kernels {
+  syrk(x: number, rows: number, d: number, g: number, gp: number): void;
+  xty(x: number, y: number, rows: number, d: number, k: number, c: number, gp: number): void;
+}
+
+let compiled: WasmModule | undefined;
+
+function kernelsOn(memory: WasmMemory): Kernels {
+  compiled ??= new WebAssembly.Module(Buffer.from(GRAM_WASM, 'base64'));
+  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as Kernels;
+}
+
+/** Where the kernels run: their memory, the workspace's byte offset in it, and whether X and y are there. */
+interface Workspace {
+  memory: WasmMemory;
+  kernels: Kernels;
+  at: number;
+  inPlace: boolean;
+  release(): void;
+}
+
+/** A workspace of `bytes` in TensorFlow.js's wasm memory if X and y are float32 there, else in a new memory. */
+function workspace(x: HostArray, y: HostArray, bytes: number): Workspace {
+  const heap = wasmHeap();
+  const inHeap = (v: HostArray): boolean => v instanceof Float32Array && v.buffer === heap?.memory.buffer;
+  if (heap !== null && inHeap(x) && inHeap(y)) {
+    let kernels: Kernels | null = null;
+    try {
+      kernels = kernelsOn(heap.memory);
+    } catch {
+      // e.g. a threaded wasm build, whose memory is shared: stage instead
+    }
+    const at = kernels === null ? 0 : heap.malloc(bytes);
+    if (kernels !== null && at !== 0) {
+      return { memory: heap.memory, kernels, at, inPlace: true, release: () => heap.free(at) };
+    }
+  }
+  const pages = Math.ceil(bytes / PAGE_BYTES);
+  if (pages > 65536) throw new Error(`lstsq: X has too many columns for the kernels' 4 GB of memory`);
+  const memory = new WebAssembly.Memory({ initial: pages });
+  return { memory, kernels: kernelsOn(memory), at: 0, inPlace: false, release: () => {} };
+}
 
 /**
  * XᵀX (d×d) and Xᵀy (d×k), row-major float64, of X [n, d] and y [n, k] given as host values
- * (functions, because wasm memory moves: see host.ts). Products of float32 values are summed in
- * float32 over a chunk of rows and in float64 across chunks.
+ * (functions, because wasm memory moves when it grows: see host.ts). Products of float32 values are
+ * summed in float32 over a chunk of rows and in float64 across chunks.
  */
 export function normalEquations(
   x: () => HostArray,
@@ -59,190 +89,42 @@ export function normalEquations(
   k: number,
 ): [Float64Array, Float64Array] {
   const chunkRows = Math.max(16, Math.floor(CHUNK_BYTES / (4 * d)));
-  const helpers = helperCount(n, d);
-  const L = layout(n, d, k, chunkRows, Math.max(1, SLOTS * helpers), 1 + helpers);
-  const memory = sharedMemory(L.bytes);
-  const control = new Int32Array(memory.buffer, 0, Control.Slots + L.slots);
-  const workers: Worker[] = [];
-  let inPlace: InPlace | null = null;
+  // The workspace: accumulators G (gp×gp) and c (k×gp), float64 with rows of gp = d rounded up to the
+  // kernels' 8-column tiles, then a staged chunk of X and one of y.
+  const gp = Math.ceil(d / 8) * 8;
+  const accFloats = gp * gp + k * gp;
+  const xOffset = accFloats * 8;
+  const yOffset = xOffset + chunkRows * d * 4 + SLACK_BYTES;
+  const ws = workspace(x(), y(), yOffset + chunkRows * k * 4);
   try {
-    startHelpers(memory, L, workers);
-    inPlace = InPlace.open(x(), y(), L);
-    const shared = instantiate(memory, true);
-    const [xs, ys] = [x(), y()]; // after InPlace.open, whose allocation may have moved wasm memory
-    let staged = 0;
-    for (let g = 0; g < L.chunks; g++) {
-      if (helpers > 0 && helpersWantMore(control, staged, helpers) && slotFree(control, L, staged)) {
-        stage(xs, ys, memory, L, g, staged % L.slots);
-        publish(control, L, g, staged++);
-      } else if (inPlace !== null && g < L.chunks - 1) {
-        inPlace.add(xs, ys, g); // not the last chunk: the kernels read a little past a row
-      } else {
-        stage(xs, ys, memory, L, g, L.slots);
-        addRows(shared, L, slotX(L, L.slots), slotY(L, L.slots), rowsOf(L, g), accumulator(L, 0));
+    const [xs, ys] = [x(), y()]; // after the workspace, whose allocation may have moved wasm memory
+    const acc = new Float64Array(ws.memory.buffer, ws.at, accFloats).fill(0);
+    for (let start = 0; start < n; start += chunkRows) {
+      const rows = Math.min(chunkRows, n - start);
+      const inPlace = ws.inPlace && start + rows < n;
+      const xAt = inPlace ? xs.byteOffset + start * d * 4 : ws.at + xOffset;
+      const yAt = inPlace ? ys.byteOffset + start * k * 4 : ws.at + yOffset;
+      if (!inPlace) {
+        // `set` also converts int32 and bool values to float32.
+        new Float32Array(ws.memory.buffer, xAt, rows * d).set(xs.subarray(start * d, (start + rows) * d));
+        new Float32Array(ws.memory.buffer, yAt, rows * k).set(ys.subarray(start * k, (start + rows) * k));
       }
+      ws.kernels.syrk(xAt, rows, d, ws.at, gp);
+      ws.kernels.xty(xAt, yAt, rows, d, k, ws.at + gp * gp * 8, gp);
     }
-    Atomics.store(control, Control.Finished, 1);
-    Atomics.notify(control, Control.Staged);
-    addUnclaimed(shared, L, control, staged);
-    waitForDone(control, staged);
-    const sums = Array.from({ length: L.threads }, (_, t) => accView(memory, L, accumulator(L, t)));
-    if (inPlace !== null) sums.push(inPlace.sums());
-    return sumAccumulators(sums, L);
+    return unpack(acc, d, k, gp);
   } finally {
-    stopHelpers(workers, control);
-    inPlace?.close();
+    ws.release();
   }
 }
 
-/**
- * Helpers for a problem of n·d²/2 multiply-adds: none for small problems, else one per core that
- * other processes leave idle by the 1-minute load average (which counts this thread too): on a busy
- * machine a helper only takes turns with the main thread and costs its start and copies (measured:
- * 20–50% slower with every core busy). `D2L_THREADS=N` sets the number of threads, main included.
- */
-function helperCount(n: number, d: number): number {
-  if (!fs.existsSync(HELPER_SCRIPT)) return 0; // running from the TypeScript sources
-  const threads = process.env.D2L_THREADS;
-  if (threads !== undefined && threads !== '') {
-    if (!/^[1-9][0-9]*$/.test(threads))
-      throw new Error(`D2L_THREADS must be a positive integer; got '${threads}'`);
-    return Number(threads) - 1;
-  }
-  if ((n * d * d) / 2 < HELPER_WORK) return 0;
-  const cores = os.availableParallelism();
-  const idle = Math.round(cores - os.loadavg()[0]); // loadavg is [0, 0, 0] on Windows: all idle
-  return Math.max(0, Math.min(idle, cores - 1, MAX_HELPERS));
-}
-
-/** Starts the helper threads into `helpers`, unref'd so that they never keep the process alive. */
-function startHelpers(memory: WasmMemory, L: Layout, helpers: Worker[]): void {
-  for (let thread = 1; thread < L.threads; thread++) {
-    const workerData: HelperData = { memory, layout: L, thread };
-    const helper = new Worker(HELPER_SCRIPT, { workerData });
-    // A helper that fails to start claims nothing, and the main thread adds its chunks; one that
-    // fails later sets Control.Failed, which waitForDone reports.
-    helper.on('error', () => {});
-    helper.unref();
-    helpers.push(helper);
-  }
-}
-
-function stopHelpers(helpers: Worker[], control: Int32Array): void {
-  // Helpers waiting for a chunk that will never be staged (after an error) wake up and leave.
-  Atomics.store(control, Control.Stop, 1);
-  Atomics.store(control, Control.Finished, 1);
-  Atomics.notify(control, Control.Staged);
-  for (const helper of helpers) void helper.terminate().catch(() => {});
-}
-
-/** True while fewer than AHEAD chunks per helper are staged and unclaimed. */
-function helpersWantMore(control: Int32Array, staged: number, helpers: number): boolean {
-  const claimed = Math.min(Atomics.load(control, Control.Next), staged);
-  return staged - claimed < AHEAD * helpers;
-}
-
-function slotFree(control: Int32Array, L: Layout, j: number): boolean {
-  return Atomics.load(control, Control.Slots + (j % L.slots)) === 0;
-}
-
-/** Copies chunk g of X and y into slot s; `set` also converts int32 and bool values to float32. */
-function stage(x: HostArray, y: HostArray, memory: WasmMemory, L: Layout, g: number, s: number): void {
-  const [start, stop] = [g * L.chunkRows, g * L.chunkRows + rowsOf(L, g)];
-  new Float32Array(memory.buffer, slotX(L, s), L.chunkRows * L.d).set(x.subarray(start * L.d, stop * L.d));
-  new Float32Array(memory.buffer, slotY(L, s), L.chunkRows * L.k).set(y.subarray(start * L.k, stop * L.k));
-}
-
-/** Hands staged chunk j, holding chunk g, to the helpers. */
-function publish(control: Int32Array, L: Layout, g: number, j: number): void {
-  Atomics.store(control, Control.Slots + (j % L.slots), g + 1);
-  Atomics.store(control, Control.Staged, j + 1);
-  Atomics.notify(control, Control.Staged, 1);
-}
-
-/** The main thread adds the staged chunks that no helper has claimed (yet), into accumulator 0. */
-function addUnclaimed(kernels: Kernels, L: Layout, control: Int32Array, staged: number): void {
-  for (;;) {
-    const j = Atomics.load(control, Control.Next);
-    if (j >= staged) return;
-    if (Atomics.compareExchange(control, Control.Next, j, j + 1) === j) addStaged(kernels, L, control, j, 0);
-  }
-}
-
-/** Blocks until `target` staged chunks are done. */
-function waitForDone(control: Int32Array, target: number): void {
-  for (;;) {
-    if (Atomics.load(control, Control.Failed) !== 0) throw new Error('lstsq: a helper thread failed');
-    const done = Atomics.load(control, Control.Done);
-    if (done >= target) return;
-    if (Atomics.wait(control, Control.Done, done, STALL_MS) === 'timed-out') {
-      throw new Error(`lstsq: a helper thread stopped responding (no progress in ${STALL_MS / 1000} s)`);
-    }
-  }
-}
-
-/** One thread's accumulators G_t and c_t at byte offset `at` of `memory`. */
-function accView(memory: WasmMemory, L: Layout, at: number): Float64Array {
-  return new Float64Array(memory.buffer, at, L.gp * L.gp + L.k * L.gp);
-}
-
-/**
- * The main thread's kernels on TensorFlow.js's wasm memory, for float32 X and y that live there, with
- * accumulators allocated in that memory.
- */
-class InPlace {
-  private constructor(
-    private readonly heap: WasmHeap,
-    private readonly kernels: Kernels,
-    private readonly L: Layout,
-    private readonly acc: number,
-  ) {}
-
-  /** Null unless X and y are float32 views of the wasm backend's memory. */
-  static open(x: HostArray, y: HostArray, L: Layout): InPlace | null {
-    const heap = wasmHeap();
-    const inHeap = (v: HostArray): boolean => v instanceof Float32Array && v.buffer === heap?.memory.buffer;
-    if (heap === null || !inHeap(x) || !inHeap(y)) return null;
-    let kernels: Kernels;
-    try {
-      kernels = instantiate(heap.memory, false);
-    } catch {
-      return null; // e.g. a threaded wasm build, whose memory is shared
-    }
-    const acc = heap.malloc((L.gp * L.gp + L.k * L.gp) * 8);
-    if (acc === 0) return null;
-    const self = new InPlace(heap, kernels, L, acc);
-    self.sums().fill(0);
-    return self;
-  }
-
-  /** Adds chunk g of X and y (views of the heap). */
-  add(x: HostArray, y: HostArray, g: number): void {
-    const { L } = this;
-    const [xAt, yAt] = [x.byteOffset + g * L.chunkRows * L.d * 4, y.byteOffset + g * L.chunkRows * L.k * 4];
-    addRows(this.kernels, L, xAt, yAt, rowsOf(L, g), this.acc);
-  }
-
-  sums(): Float64Array {
-    return accView(this.heap.memory, this.L, this.acc);
-  }
-
-  close(): void {
-    this.heap.free(this.acc);
-  }
-}
-
-/** Σ of the accumulators (G upper triangle, mirrored; c transposed) as d×d and d×k row-major arrays. */
-function sumAccumulators(sums: Float64Array[], L: Layout): [Float64Array, Float64Array] {
-  const { d, k, gp } = L;
+/** G (upper triangle, mirrored) and c (stored transposed, k×gp) as d×d and d×k row-major arrays. */
+function unpack(acc: Float64Array, d: number, k: number, gp: number): [Float64Array, Float64Array] {
   const G = new Float64Array(d * d);
   const c = new Float64Array(d * k);
-  for (const acc of sums) {
-    for (let i = 0; i < d; i++) {
-      for (let j = i; j < d; j++) G[i * d + j] += acc[i * gp + j];
-      for (let col = 0; col < k; col++) c[i * k + col] += acc[gp * gp + col * gp + i];
-    }
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) G[i * d + j] = G[j * d + i] = acc[i * gp + j];
+    for (let col = 0; col < k; col++) c[i * k + col] = acc[gp * gp + col * gp + i];
   }
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) G[i * d + j] = G[j * d + i];
   return [G, c];
 }

@@ -6,9 +6,10 @@ import { hostValues } from './host';
  * The closed-form least-squares solution argmin_W ‖XW − y‖², the analytic solution of section 3.1.1,
  * through the normal equations XᵀX W = Xᵀy (TensorFlow.js has no solve or Cholesky).
  *
- * XᵀX (d×d) and Xᵀy (d×k) are computed on the host by WebAssembly SIMD kernels on every core, from
- * the tensors' memory, using the symmetry of XᵀX (see gram.ts); float32 products are summed in float32
- * over a few hundred rows and in float64 beyond. The small d×d system is then solved by Cholesky.
+ * XᵀX (d×d) and Xᵀy (d×k) are computed on the host by WebAssembly SIMD kernels, on the calling thread
+ * and from the tensors' memory, using the symmetry of XᵀX (see gram.ts); float32 products are summed in
+ * float32 over a few hundred rows and in float64 beyond, in a fixed order: the same input gives the same
+ * bits. The small d×d system is then solved by Cholesky.
  * For a bias, give X a column of ones: `lstsq(tf.concat([X, tf.ones([n, 1])], 1), y)`. Normal
  * equations square X's condition number: fine for well-conditioned features such as the book's, not
  * for nearly collinear ones.

@@ -8,10 +8,10 @@
 ;; which the caller never reads. Products are summed in float32 over the chunk's rows (a
 ;; few hundred) and added into float64 at the end of each tile.
 ;;
-;; Memory is imported and shared, so that worker threads run the same kernels on the same rows;
-;; `npm run wasm` also assembles a copy with a plain memory, to run on TensorFlow.js's wasm memory.
+;; Memory is imported: TensorFlow.js's wasm memory, to read tensors where they are, or one of the
+;; caller's own, into which it copies the rows.
 (module
-  (import "env" "memory" (memory 1 65536 shared))
+  (import "env" "memory" (memory 1))
 
   ;; G[i][j] += Σ_t x[t][i] x[t][j] for the upper triangle (j ≥ i) of the d×d matrix G, in tiles
   ;; of 4 rows i × 8 columns j. G is float64, row-major with row length gp (d rounded up to 8).
