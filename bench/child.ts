@@ -31,6 +31,8 @@ export interface ChildReport {
   /** max |w − true_w| per case, to show that the loops still learn. */
   errors: Record<string, number>;
   peak_rss_mb: number;
+  /** PyTorch's intra-op threads (only in bench/pytorch_reference.py's reports). */
+  threads?: number;
 }
 
 async function main(): Promise<void> {

@@ -190,8 +190,8 @@ async function main(): Promise<void> {
   // the order rotates from repeat to repeat so that no runner always goes first.
   const rotate = <T>(xs: T[], r: number): T[] => xs.map((_, i) => xs[(i + r) % xs.length]);
   const jobs: Job[] = [];
-  for (let r = 0; r < options.repeats; r++) {
-    for (const runner of rotate(runners, r)) jobs.push({ runner, group: 'small' });
+  for (let r = 0; r < Math.max(options.repeats, options.scaleRepeats); r++) {
+    if (r < options.repeats) for (const runner of rotate(runners, r)) jobs.push({ runner, group: 'small' });
     if (r < options.scaleRepeats) {
       for (const runner of rotate(scaleRunners, r)) jobs.push({ runner, group: 'epoch' });
       for (const runner of rotate(closedRunners, r)) jobs.push({ runner, group: 'closed' });
@@ -217,6 +217,14 @@ async function main(): Promise<void> {
   }
   progress('');
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  const torchThreads = reports.find((r) => r.backend === 'pytorch')?.threads;
+  if (torchThreads !== undefined) {
+    notes.push(
+      `PyTorch: torch.get_num_threads() = ${torchThreads}, but its matrix products run in the system BLAS, ` +
+        `which may use every core (see the CPU-time rows); d2l.lstsq runs on one thread ` +
+        `(${os.availableParallelism()} cores here)`,
+    );
+  }
 
   const summary: Summary = summarise(
     runners.map((r) => r.name),

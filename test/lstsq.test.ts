@@ -32,7 +32,7 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
   });
 
   test('sums over several blocks of rows and solves several targets at once', () => {
-    // d = 64 makes blocks of 16384 rows, so 40000 rows span three blocks (the last one short).
+    // d = 64 makes chunks of 512 rows, so 40000 rows end in a short chunk.
     const w = Array.from({ length: 64 }, (_, i) => Math.cos(i));
     const [X, y] = exactData(40000, w, 0);
     const W = tf.tidy(() => d2l.lstsq(X, tf.concat([y, tf.mul(y, -2)], 1)));
@@ -45,6 +45,17 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
     tf.dispose([X, y, W]);
   });
 
+  test('gives the same bits every time, on 40 MB of X', () => {
+    // d = 100 makes chunks of 327 rows (not a multiple of the kernels' tiles), 306 of them.
+    const w = Array.from({ length: 100 }, (_, i) => Math.sin(i));
+    const [X, y] = exactData(100000, w, 0);
+    const [first, second] = [0, 1].map(() => tf.tidy(() => d2l.lstsq(X, y)));
+    const got = first.dataSync();
+    w.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 3));
+    expect(Buffer.from(second.dataSync().buffer)).toEqual(Buffer.from(got.buffer));
+    tf.dispose([X, y, first, second]);
+  });
+
   test('a rank-1 y gives a rank-1 solution; integer X is accepted', () => {
     const X = tf.tensor2d([1, 0, 0, 1, 1, 1], [3, 2], 'int32');
     const y = tf.tensor1d([1, 2, 3]);
@@ -55,6 +66,22 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
     expect(got[1]).toBeCloseTo(2, 5);
     tf.dispose([X, y, W]);
   });
+});
+
+test('lstsq gives the same bits on wasm (X read in place) as on cpu (X staged)', async () => {
+  await d2l.useBackend('cpu');
+  d2l.seed(11);
+  const w = Array.from({ length: 30 }, (_, i) => 1 / (i + 1));
+  const [X, y] = exactData(20000, w, 0.5);
+  const [xs, ys] = [X.dataSync(), y.dataSync()];
+  tf.dispose([X, y]);
+  const solve = (): Float32Array =>
+    tf.tidy(
+      () => d2l.lstsq(tf.tensor2d(xs, [20000, 30]), tf.tensor2d(ys, [20000, 1])).dataSync() as Float32Array,
+    );
+  const onCpu = solve();
+  await d2l.useBackend('wasm');
+  expect(Buffer.from(solve().buffer)).toEqual(Buffer.from(onCpu.buffer));
 });
 
 describe('lstsq rejects bad input', () => {

@@ -32,3 +32,32 @@ export function hostValues(t: tf.Tensor): () => HostArray {
     return (copy ??= t.dataSync() as HostArray);
   };
 }
+
+/** The parts of the wasm backend's Emscripten module that `wasmHeap` uses. */
+interface EmscriptenModule {
+  asm?: { memory?: { readonly buffer: ArrayBufferLike } };
+  _malloc?(bytes: number): number;
+  _free?(pointer: number): void;
+}
+
+/** TensorFlow.js's wasm memory and its allocator, for kernels that read tensors where they are. */
+export interface WasmHeap {
+  /** The WebAssembly.Memory of the backend. */
+  memory: { readonly buffer: ArrayBufferLike };
+  malloc(bytes: number): number;
+  free(pointer: number): void;
+}
+
+/** The active wasm backend's heap; null on other backends or a wasm build that does not expose it. */
+export function wasmHeap(): WasmHeap | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  const module = (tf.backend() as unknown as { wasm?: EmscriptenModule }).wasm;
+  const memory = module?.asm?.memory;
+  const [malloc, free] = [module?._malloc, module?._free];
+  if (memory === undefined || malloc === undefined || free === undefined) return null;
+  return {
+    memory,
+    malloc: (bytes) => malloc.call(module, bytes),
+    free: (pointer) => free.call(module, pointer),
+  };
+}

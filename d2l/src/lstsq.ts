@@ -1,15 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { hostValues, type HostArray } from './host';
+import { normalEquations } from './gram';
+import { hostValues } from './host';
 
 /**
  * The closed-form least-squares solution argmin_W ‖XW − y‖², the analytic solution of section 3.1.1,
  * through the normal equations XᵀX W = Xᵀy (TensorFlow.js has no solve or Cholesky).
  *
- * XᵀX (d×d) and Xᵀy (d×k) are accumulated in float64 over blocks of rows B with `matMul(transpose(B),
- * B)`, which takes wasm's fast path where `matMul(B, B, true)` does not, without a transposed copy of
- * all of X; the small d×d system is then solved on the host by Cholesky. For a bias, give
- * X a column of ones: `lstsq(tf.concat([X, tf.ones([n, 1])], 1), y)`. Normal equations square X's
- * condition number: fine for well-conditioned features such as the book's, not for nearly collinear ones.
+ * XᵀX (d×d) and Xᵀy (d×k) are computed on the host by WebAssembly SIMD kernels, on the calling thread
+ * and from the tensors' memory, using the symmetry of XᵀX (see gram.ts); float32 products are summed in
+ * float32 over a few hundred rows and in float64 beyond, in a fixed order: the same input gives the same
+ * bits. The small d×d system is then solved by Cholesky.
+ * For a bias, give X a column of ones: `lstsq(tf.concat([X, tf.ones([n, 1])], 1), y)`. Normal
+ * equations square X's condition number: fine for well-conditioned features such as the book's, not
+ * for nearly collinear ones.
  *
  * @param X features of shape [n, d], n ≥ d, with linearly independent columns.
  * @param y targets of shape [n] or [n, k].
@@ -40,55 +43,6 @@ export function lstsq(X: tf.Tensor, y: tf.Tensor): tf.Tensor {
 
 function describe(t: unknown): string {
   return t instanceof tf.Tensor ? `shape [${t.shape}]` : typeof t;
-}
-
-/** About 4 MB of rows per block: the fastest of the sizes tried (0.4–13 MB) on wasm. */
-const BLOCK_FLOATS = 1 << 20;
-
-/** XᵀX (d×d) and Xᵀy (d×k), row-major float64, summed over blocks of rows of X and y. */
-function normalEquations(
-  x: () => HostArray,
-  y: () => HostArray,
-  n: number,
-  d: number,
-  k: number,
-): [Float64Array, Float64Array] {
-  const G = new Float64Array(d * d);
-  const c = new Float64Array(d * k);
-  const rows = Math.max(1, Math.floor(BLOCK_FLOATS / d));
-  const [xBuffer, yBuffer] = [
-    new Float32Array(Math.min(n, rows) * d),
-    new Float32Array(Math.min(n, rows) * k),
-  ];
-  for (let start = 0; start < n; start += rows) {
-    const stop = Math.min(start + rows, n);
-    // Blocks are built from host values: tf.slice on wasm would copy all of X for every block.
-    const [g, xy] = tf.tidy(() => {
-      const B = block(x(), start * d, stop * d, [stop - start, d], xBuffer);
-      const Y = block(y(), start * k, stop * k, [stop - start, k], yBuffer);
-      const Bt = tf.transpose(B);
-      return [tf.matMul(Bt, B).dataSync(), tf.matMul(Bt, Y).dataSync()];
-    });
-    for (let i = 0; i < G.length; i++) G[i] += g[i];
-    for (let i = 0; i < c.length; i++) c[i] += xy[i];
-  }
-  return [G, c];
-}
-
-/**
- * A float32 tensor of values[from..to), staged through `buffer`: a wasm view must not be handed to
- * tf.tensor, whose allocation may move wasm memory under it; `set` also converts int32 or bool values.
- */
-function block(
-  values: HostArray,
-  from: number,
-  to: number,
-  shape: [number, number],
-  buffer: Float32Array,
-): tf.Tensor2D {
-  const staged = buffer.length === to - from ? buffer : buffer.subarray(0, to - from);
-  staged.set(values.subarray(from, to));
-  return tf.tensor2d(staged, shape);
 }
 
 /** Relative pivot below which a column counts as a combination of the others (float32 products). */
