@@ -109,6 +109,7 @@ function buildBaseline(ref: string): { module: string; label: string; hasLstsq: 
     encoding: 'utf8',
   }).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), `d2l-${sha}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true })); // also after an error
   const archive = execFileSync('git', ['archive', sha, 'd2l'], { cwd: ROOT, maxBuffer: 1 << 28 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
