@@ -124,6 +124,27 @@ onWasmAndCpu('data_iter', () => {
     tf.dispose([X, y]);
   });
 
+  test('int32 features of rank 3 and bool labels keep their dtype, shape and pairing', () => {
+    const X = tf.tensor3d(
+      Array.from({ length: 20 }, (_, i) => i),
+      [5, 2, 2],
+      'int32',
+    );
+    const y = tf.tensor1d([true, false, true, false, true], 'bool');
+    const seen: number[] = [];
+    for (const [xb, yb] of d2l.data_iter(2, X, y)) {
+      expect([xb.dtype, yb.dtype]).toEqual(['int32', 'bool']);
+      expect(xb.shape.slice(1)).toEqual([2, 2]);
+      const first = Array.from(xb.dataSync()).filter((_, i) => i % 4 === 0); // element [k, 0, 0] is 4·row
+      first.forEach((v, k) => {
+        seen.push(v / 4);
+        expect(yb.dataSync()[k]).toBe((v / 4) % 2 === 0 ? 1 : 0);
+      });
+    }
+    expect(sorted(seen)).toEqual(range(5));
+    tf.dispose([X, y]);
+  });
+
   test('disposes each batch when the loop moves on or breaks', () => {
     const [X, y] = numbered(30);
     const before = tf.memory().numTensors;
