@@ -39,7 +39,7 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
   });
   const indices = new Int32Array(n);
   for (let i = 0; i < n; i++) indices[i] = i;
-  const takers = data_arrays.map(rowTaker);
+  const take = rowTaker(data_arrays);
   function* epoch(): Generator<tf.Tensor[], void, undefined> {
     // Fisher–Yates shuffle with Math.random, which d2l.seed makes reproducible.
     for (let i = is_train ? n - 1 : 0; i > 0; i--) {
@@ -47,8 +47,7 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
       [indices[i], indices[j]] = [indices[j], indices[i]];
     }
     for (let start = 0; start < n; start += batch_size) {
-      const rows = indices.subarray(start, start + batch_size);
-      const batch = takers.map((take) => take(rows));
+      const batch = take(indices.subarray(start, start + batch_size));
       try {
         yield batch;
       } finally {
@@ -58,23 +57,27 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
   }
   return { [Symbol.iterator]: epoch, numBatches: Math.ceil(n / batch_size), numExamples: n };
 
-  /** A function that takes the given rows of t [n, ...] as a new tensor [rows.length, ...]. */
-  function rowTaker(t: tf.Tensor): (rows: Int32Array) => tf.Tensor {
-    // tf.gatherND picks rows by index. The cpu backend's gatherND is slow (13 ms for 1000 rows of
-    // 100), so there rows are copied from its own array.
+  /** A function that takes the given rows of each tensor [n, ...] as new tensors [rows.length, ...]. */
+  function rowTaker(tensors: tf.Tensor[]): (rows: Int32Array) => tf.Tensor[] {
+    // tf.gatherND picks rows by index, like features[batch_indices] in PyTorch. The cpu backend's
+    // gatherND is slow (13 ms for 1000 rows of 100), so there rows are copied from its own array.
     if (tf.getBackend() !== 'cpu') {
-      return (rows) => tf.tidy(() => tf.gatherND(t, tf.tensor2d(rows, [rows.length, 1], 'int32')));
+      return (rows) =>
+        tf.tidy(() => {
+          const index = tf.tensor2d(rows, [rows.length, 1], 'int32');
+          return tensors.map((t) => tf.gatherND(t, index));
+        });
     }
-    const values = t.dataSync();
-    const row = t.size / n;
-    return (rows) => {
-      // A new array for each batch: the cpu backend keeps the very array a tensor is made from.
-      const out = new (values.constructor as new (length: number) => tf.TypedArray)(rows.length * row);
-      // Element by element: for short rows a subarray view per row costs more than the copy.
-      for (let k = 0, o = 0; k < rows.length; k++) {
-        for (let j = rows[k] * row, end = j + row; j < end; j++) out[o++] = values[j];
-      }
-      return tf.tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
-    };
+    const sources = tensors.map((t) => ({ t, values: t.dataSync(), row: t.size / n }));
+    return (rows) =>
+      sources.map(({ t, values, row }) => {
+        // A new array for each batch: the cpu backend keeps the very array a tensor is made from.
+        const out = new (values.constructor as new (length: number) => tf.TypedArray)(rows.length * row);
+        // Element by element: for short rows a subarray view per row costs more than the copy.
+        for (let k = 0, o = 0; k < rows.length; k++) {
+          for (let j = rows[k] * row, end = j + row; j < end; j++) out[o++] = values[j];
+        }
+        return tf.tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
+      });
   }
 }
