@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { selectNotebooks } from './notebooks';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { EXPECTATIONS, selectNotebooks } from './notebooks';
 import { launchChromium, loopbackOnlyContext } from './support/browser';
 import { findProblems, type NotebookExpectation } from './support/checks';
 import {
@@ -21,6 +21,7 @@ import {
 import { readHtmlCells, readHtmlSvgs, waitForMathJax } from './support/nbconvert-html';
 import {
   closeAndHalt,
+  delayKernelOutputs,
   openNotebook,
   readCells,
   readRenderedSvgs,
@@ -38,6 +39,7 @@ import {
 import { openVegaPage, renderVegaLite, VEGA_LITE_MIME } from './support/vega-page';
 
 const notebooks = selectNotebooks();
+const SMOKE_FIXTURE = 'test/e2e/fixtures/smoke.ipynb';
 const FAILING_FIXTURE: NotebookExpectation = { path: 'test/e2e/fixtures/failing-cell.ipynb', lines: [] };
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const slowest = Math.max(...notebooks.map((row) => row.timeoutMs ?? DEFAULT_TIMEOUT_MS));
@@ -113,10 +115,14 @@ function ready(): { server: NotebookServer; context: BrowserContext } {
 }
 
 /** Opens a served notebook, restarts its kernel, runs all cells, saves it and screenshots it. */
-async function runInNotebookUi(row: NotebookExpectation): Promise<string[]> {
+async function runInNotebookUi(
+  row: NotebookExpectation,
+  prepare?: (page: Page) => Promise<void>,
+): Promise<string[]> {
   const { server, context } = ready();
   const page = await context.newPage();
   try {
+    await prepare?.(page);
     await timed(row.path, 'open notebook, kernel idle', () =>
       openNotebook(page, server.notebookUrl(row.path)),
     );
@@ -167,6 +173,11 @@ describe('the classic Jupyter Notebook UI, restart and run all', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^cell 2 \(throw new Error.*\) printed an error:\n[\s\S]*deliberate failure/);
     expect(problems[1]).toBe("cell 3 (console.log('never printed');) did not run");
+  }, 180_000);
+
+  test("outputs that reach the browser after their cell's reply are still waited for", async () => {
+    const smoke = EXPECTATIONS.find((row) => row.path === SMOKE_FIXTURE)!;
+    expect(await runInNotebookUi(smoke, (page) => delayKernelOutputs(page, 1_000))).toEqual([]);
   }, 180_000);
 });
 

@@ -15,6 +15,8 @@ interface NbOutputJson {
 interface NotebookGlobal {
   Jupyter: {
     notebook: {
+      /** Notebook 6's per-request bookkeeping (services/kernels/kernel.js), read to see replies land. */
+      kernel: { _msg_callbacks: Record<string, { shell_done: boolean; iopub_done: boolean }> };
       events: { one(event: string, handler: () => void): void };
       get_cells(): Array<{
         cell_type: string;
@@ -82,13 +84,20 @@ export async function restartAndRunAll(page: Page, timeoutMs: number): Promise<v
   await page.waitForSelector('.modal', { state: 'detached' });
   await page.waitForSelector(KERNEL_IDLE);
 
-  // Run All marks every code cell `.running` synchronously; a cell loses the mark when its reply comes
-  // (aborted cells too), and the kernel goes idle after the last output.
+  // Run All marks every code cell `.running` synchronously; a cell loses the mark when its execute_reply
+  // comes on the shell channel (aborted cells too). Its outputs come on iopub, which the server relays
+  // separately, so the reply can overtake them: a cell is done only once iopub has also said `idle` for
+  // its request, which the notebook records per request as `iopub_done`. (Waiting for the kernel
+  // indicator alone lost the last cell's plot when its reply overtook its `busy`.)
   await chooseMenuItem(page, 'Cell', 'run_all_cells');
   try {
     await page.waitForFunction(
       (idle) =>
-        document.querySelector('.code_cell.running') === null && document.querySelector(idle) !== null,
+        document.querySelector('.code_cell.running') === null &&
+        document.querySelector(idle) !== null &&
+        Object.values((window as unknown as NotebookGlobal).Jupyter.notebook.kernel._msg_callbacks).every(
+          (request) => request.shell_done && request.iopub_done,
+        ),
       KERNEL_IDLE,
       { timeout: timeoutMs, polling: 250 },
     );
@@ -183,4 +192,23 @@ export async function screenshotNotebook(page: Page, file: string): Promise<void
   await page.waitForTimeout(300); // the notebook re-lays out #site on resize
   await page.screenshot({ path: file, fullPage: true });
   await page.setViewportSize(viewport);
+}
+
+/**
+ * Makes `page`'s kernel connection deliver everything but shell replies `delayMs` late, in order. The
+ * Notebook server relays the kernel's shell and iopub channels independently, so an execute_reply
+ * can reach the browser before that cell's outputs; this makes it happen every time.
+ */
+export async function delayKernelOutputs(page: Page, delayMs: number): Promise<void> {
+  await page.routeWebSocket(/\/api\/kernels\/[^/]+\/channels/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      // Notebook 6 sends JSON text frames, binary ones only for messages with buffers (never shell replies).
+      const channel =
+        typeof message === 'string' ? (JSON.parse(message) as { channel?: string }).channel : undefined;
+      if (channel === 'shell') ws.send(message);
+      else setTimeout(() => ws.send(message), delayMs);
+    });
+  });
 }
