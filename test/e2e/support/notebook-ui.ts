@@ -32,7 +32,9 @@ const KERNEL_IDLE = '#kernel_indicator_icon.kernel_idle_icon';
 
 /** Opens a notebook and waits until its kernel (started from metadata.kernelspec) is idle. */
 export async function openNotebook(page: Page, url: string, timeoutMs = 120_000): Promise<void> {
-  await page.goto(url);
+  const response = await page.goto(url);
+  if (response && !response.ok())
+    throw new Error(`${new URL(url).pathname}: HTTP ${response.status()} ${response.statusText()}`);
   // A missing kernelspec or a kernel that dies at start shows a dialog instead.
   await page.waitForFunction(
     (idle) => document.querySelector(idle) !== null || document.querySelector('.modal-dialog') !== null,
