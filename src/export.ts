@@ -11,13 +11,12 @@
  * ("Cannot redeclare exported variable"), and a declaration in one cell is visible in later ones anyway.
  * They use `tf` from an earlier `import * as tf from '@tensorflow/tfjs'` cell.
  *
- *   npm run export                        writes the modules
- *   npm run export -- --check             exits 1 if the modules differ from the notebooks
- *   npm run export -- --update-notebooks  copies declarations edited in the modules back into the cells
+ * Usage: see USAGE below (`npm run export -- --help`).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import * as ts from 'typescript';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -335,8 +334,34 @@ function moduleDeclarations(text: string): Map<string, string> {
   return byName;
 }
 
+const USAGE = `usage: npm run export [-- --check | --update-notebooks]
+  (no option)          writes d2l/src/saved from the notebooks' //@save cells
+  --check              exits 1 if d2l/src/saved differs from the notebooks
+  --update-notebooks   copies declarations edited in d2l/src/saved back into the cells`;
+
 function main(): void {
-  if (process.argv.includes('--update-notebooks')) {
+  let options: { check?: boolean; 'update-notebooks'?: boolean; help?: boolean };
+  try {
+    options = parseArgs({
+      options: {
+        check: { type: 'boolean' },
+        'update-notebooks': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+    if (options.check && options['update-notebooks']) {
+      throw new Error('give --check or --update-notebooks, not both');
+    }
+  } catch (e) {
+    // A mistyped --check must not fall through to a full export that rewrites the modules.
+    console.error(`export: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (options['update-notebooks']) {
     const updated = updateNotebooks();
     console.log(
       updated.length > 0 ? `updated ${updated.join(', ')}` : 'the notebooks already match d2l/src/saved',
@@ -345,7 +370,7 @@ function main(): void {
   }
   const files = generate();
   const diff = differences(files);
-  if (process.argv.includes('--check')) {
+  if (options.check) {
     if (diff.length > 0) {
       console.error(`out of date with the notebooks (run \`npm run export\`): ${diff.join(', ')}`);
       process.exit(1);

@@ -3,6 +3,7 @@
  * must match the notebooks, every saved helper must reach the package, and notebooks must not redefine
  * a helper that another notebook saves.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,6 +40,9 @@ function writeNotebook(dir: string, name: string, cells: string[]): string {
   fs.writeFileSync(file, `${JSON.stringify(json, null, 1)}\n`); // laid out as Jupyter writes it
   return file;
 }
+
+/** tsx's CLI, run with this node (no npx, no shell). */
+const TSX_CLI = require.resolve('tsx/cli');
 
 let tmp: string;
 beforeAll(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-export-'))));
@@ -160,4 +164,17 @@ test('--update-notebooks copies a declaration edited in a generated module back 
   // Exporting again reproduces the edited module, and a second update has nothing to do.
   expect(generate([nb]).get(path.join(SAVED_DIR, 'round-trip.ts'))).toBe(edited);
   expect(updateNotebooks([nb], savedDir)).toEqual([]);
+});
+
+test('npm run export refuses an unknown or contradictory option instead of exporting', () => {
+  const savedBefore = fs.readdirSync(SAVED_DIR).map((f) => fs.statSync(path.join(SAVED_DIR, f)).mtimeMs);
+  for (const args of [['--chek'], ['--check', '--update-notebooks'], ['stray']]) {
+    const run = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, 'src/export.ts'), ...args], {
+      encoding: 'utf8',
+    });
+    expect({ args, status: run.status }).toEqual({ args, status: 2 });
+    expect(run.stderr).toMatch(/^export: .*\nusage: npm run export/);
+  }
+  const savedAfter = fs.readdirSync(SAVED_DIR).map((f) => fs.statSync(path.join(SAVED_DIR, f)).mtimeMs);
+  expect(savedAfter).toEqual(savedBefore);
 });
