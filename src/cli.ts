@@ -1,5 +1,5 @@
 /**
- * d2l-ts command line:
+ * d2l-ts command line, behind `npm start`, `npm run notebooks` and `npm run kernel` (see USAGE):
  *   run [paths...] [--out DIR] [--timeout S] [--allow-errors] [-j N] [--quiet] [--json]
  *   kernel install|uninstall [--user | --prefix P]
  */
@@ -10,23 +10,26 @@ import {
   installKernelSpec,
   KERNEL_NAME,
   kernelSpec,
+  kernelsDir,
   PROJECT_ROOT,
   uninstallKernelSpec,
   type Target,
 } from './kernelspec';
 import { findNotebooks, runNotebooks } from './runner';
-import { failureReport, jsonSummary, progressLine, summaryTable } from './runner/report';
+import { failureReport, jsonSummary, progressLine, storedErrorReports, summaryTable } from './runner/report';
 
 const USAGE = `usage:
-  cli run [paths...] [options]     execute notebooks (default: notebooks/*.ipynb) and save their outputs
+  npm run notebooks -- [paths...] [options]
+                         execute notebooks (default: notebooks/*.ipynb) and save their outputs
       --out DIR          write executed copies to DIR instead of overwriting the notebooks
       --timeout S        per-cell limit in seconds (default 600; 0 = none): interrupt, then kill if needed
-      --allow-errors     keep running after a failing cell (its error is saved either way)
+      --allow-errors     keep running after a failing cell and exit 0 (errors are saved and printed either way)
       -j, --jobs N       run N notebooks in parallel, one kernel each (default 1)
-      -q, --quiet        no progress lines and no summary table (failures are still printed)
+      -q, --quiet        no progress lines and no summary table (errors are still printed)
       --json             print a JSON summary on stdout instead of the table
-  cli kernel install [--user | --prefix P]    register the "${KERNEL_NAME}" kernel with Jupyter
-  cli kernel uninstall [--user | --prefix P]  remove it`;
+  npm run kernel -- [--user | --prefix P]            register the "${KERNEL_NAME}" kernel with Jupyter
+  npm run kernel:uninstall -- [--user | --prefix P]  remove it
+(npm start = build d2l, then npm run notebooks; without npm: tsx src/cli.ts run|kernel install|kernel uninstall)`;
 
 class UsageError extends Error {}
 
@@ -95,8 +98,9 @@ async function run(args: string[]): Promise<number> {
   process.off('SIGTERM', stop);
 
   for (const result of results) {
-    const report = failureReport(result);
-    if (report) console.error(`\n${report}`);
+    for (const report of [...storedErrorReports(result), failureReport(result)]) {
+      if (report) console.error(`\n${report}`);
+    }
   }
   if (values.json) {
     console.log(JSON.stringify(jsonSummary(results, (Date.now() - started) / 1000), null, 2));
@@ -128,7 +132,7 @@ function kernel(args: string[]): number {
   if (action === 'uninstall') {
     const dir = uninstallKernelSpec(target);
     if (dir === null) {
-      console.error(`kernelspec ${KERNEL_NAME} is not installed there; nothing removed`);
+      console.error(`kernelspec ${KERNEL_NAME} is not installed in ${kernelsDir(target)}; nothing removed`);
       return 1;
     }
     console.log(`removed kernelspec ${KERNEL_NAME} from ${dir}`);

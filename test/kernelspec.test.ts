@@ -78,6 +78,9 @@ describe('install and uninstall', () => {
       expect(await main(['kernel', 'uninstall', '--prefix', dataDir])).toBe(0);
       expect(fs.existsSync(file)).toBe(false);
       expect(await main(['kernel', 'uninstall', '--prefix', dataDir])).toBe(1);
+      expect(error).toHaveBeenCalledWith(
+        `kernelspec d2l-ts is not installed in ${path.dirname(path.dirname(file))}; nothing removed`,
+      );
       expect(await main(['kernel', 'reinstall'])).toBe(2);
       expect(error).toHaveBeenCalledWith("error: kernel: expected 'install' or 'uninstall', got 'reinstall'");
     } finally {

@@ -24,9 +24,12 @@ describe('runNotebook', () => {
       status: 'ok',
       cells: 7,
       executed: 7,
-      errors: 2,
       written: path.join(out, 'outputs.ipynb'),
     });
+    expect(result.storedErrors.map((f) => [f.codeCell, f.ename])).toEqual([
+      [6, 'TypeError'],
+      [7, 'CompileError'],
+    ]);
     expect(fs.readFileSync(fixture, 'utf8')).toBe(before); // --out leaves the source alone
 
     const cells = codeCells(result.written!);
@@ -77,7 +80,8 @@ describe('runNotebook', () => {
     const dir = scratchFolder('timeout.ipynb');
     const file = path.join(dir, 'timeout.ipynb');
     const result = await runNotebook(file, { timeout: 1.5, interruptGrace: 1, allowErrors: true });
-    expect(result).toMatchObject({ status: 'timeout', executed: 3, errors: 1, written: file });
+    expect(result).toMatchObject({ status: 'timeout', executed: 3, written: file });
+    expect(result.storedErrors.map((f) => f.codeCell)).toEqual([2]);
     expect(result.failure).toMatchObject({ codeCell: 3, ename: 'TimeoutError' });
     const cells = codeCells(file);
     expect(cells[0].outputs).toEqual([stdout('start\n')]);
@@ -130,6 +134,18 @@ describe('cli run', () => {
     const cells = codeCells(outputs);
     expect(cells[5].outputs).toContainEqual(expect.objectContaining({ ename: 'TypeError', evalue: 'boom' }));
     expect(cells[6].outputs).toEqual([stdout('from an older run\n')]);
+  });
+
+  it('with --allow-errors runs on, exits 0 and still prints every stored error, even with -q', async () => {
+    const dir = scratchFolder('outputs.ipynb');
+    const outputs = path.join(dir, 'outputs.ipynb');
+    const { code, stdout: out, stderr } = await cli(['run', outputs, '--allow-errors', '-q']).done;
+    expect(code).toBe(0);
+    expect(out).toBe('');
+    expect(stderr).toContain(`! ${outputs}: cell 6/7 (cell 7 in the file) error (stored, run continued)`);
+    expect(stderr).toContain('TypeError: boom');
+    expect(stderr).toContain(`! ${outputs}: cell 7/7 (cell 8 in the file) error (stored, run continued)`);
+    expect(stderr).toContain("Type 'string' is not assignable to type 'number'.");
   });
 
   it('rejects bad options with a message naming them', async () => {

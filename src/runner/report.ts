@@ -1,5 +1,5 @@
 /** What the runner prints: progress lines, failure reports, the summary table and the JSON summary. */
-import type { NotebookResult, ProgressEvent } from './run';
+import type { CellFailure, NotebookResult, ProgressEvent } from './run';
 
 const seconds = (s: number): string => `${s.toFixed(1)} s`;
 
@@ -30,12 +30,19 @@ export function failureReport(result: NotebookResult): string | null {
     const message = result.message ?? 'failed';
     return `✗ ${message.startsWith(result.notebook) ? message : `${result.notebook}: ${message}`}`;
   }
-  const f = result.failure;
-  if (!f) return null;
+  return result.failure ? cellReport('✗', result, result.failure, result.status) : null;
+}
+
+/** The errors that `--allow-errors` stored and ran past: saved in the notebook, but never silent. */
+export function storedErrorReports(result: NotebookResult): string[] {
+  return result.storedErrors.map((f) => cellReport('!', result, f, 'error (stored, run continued)'));
+}
+
+function cellReport(mark: string, result: NotebookResult, f: CellFailure, what: string): string {
   const source = excerpt(f.source.split('\n'), MAX_SOURCE_LINES).map((line) => `  │ ${line}`);
   const traceback = excerpt(f.traceback, MAX_TRACEBACK_LINES).map((line) => `  ${line}`);
   return [
-    `✗ ${result.notebook}: cell ${f.codeCell}/${result.cells} (cell ${f.cellIndex} in the file) ${result.status}`,
+    `${mark} ${result.notebook}: cell ${f.codeCell}/${result.cells} (cell ${f.cellIndex} in the file) ${what}`,
     ...source,
     // A traceback from Node already names the error; a compile error's lists only the diagnostics.
     ...(f.traceback.some((line) => line.startsWith(`${f.ename}:`)) ? [] : [`  ${f.ename}: ${f.evalue}`]),
@@ -48,7 +55,7 @@ export function summaryTable(results: readonly NotebookResult[]): string {
     r.notebook,
     `${r.executed}/${r.cells}`,
     r.seconds.toFixed(1),
-    r.errors > 0 ? `${r.status} (${r.errors} stored errors)` : r.status,
+    r.storedErrors.length > 0 ? `${r.status} (${r.storedErrors.length} stored errors)` : r.status,
   ]);
   const header = ['notebook', 'cells', 'seconds', 'status'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));

@@ -65,8 +65,8 @@ export interface NotebookResult {
   /** Code cells in the notebook, and how many of them ran. */
   cells: number;
   executed: number;
-  /** Cells whose error was stored and passed over (allowErrors). */
-  errors: number;
+  /** Cells whose error was stored and passed over (allowErrors), in order. */
+  storedErrors: CellFailure[];
   seconds: number;
   failure?: CellFailure;
   /** Why the notebook could not run at all (status failed). */
@@ -94,7 +94,7 @@ export async function runNotebook(notebook: string, options: RunOptions = {}): P
     status: 'ok',
     cells: 0,
     executed: 0,
-    errors: 0,
+    storedErrors: [],
     seconds: 0,
   };
   const finish = (): NotebookResult => {
@@ -169,7 +169,7 @@ export async function runNotebook(notebook: string, options: RunOptions = {}): P
       };
       const fatal = outcome.status === 'died' || outcome.killed || !options.allowErrors;
       if (!fatal) {
-        result.errors++;
+        result.storedErrors.push(failure);
         continue;
       }
       result.failure = failure;
