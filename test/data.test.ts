@@ -296,4 +296,8 @@ describe('seed', () => {
   test('rejects a non-integer seed', () => {
     expect(() => d2l.seed(1.5)).toThrow(/seed: n must be an integer/);
   });
+
+  test("a string seed is shown quoted ('1'), not as if it were the number 1", () => {
+    expect(() => d2l.seed('1' as never)).toThrow("seed: n must be an integer; got '1'");
+  });
 });
