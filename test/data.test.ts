@@ -79,6 +79,20 @@ describe('synthetic_data', () => {
       expect(() => d2l.synthetic_data([1], 1, n)).toThrow(/num_examples must be a positive integer/);
     }
   });
+
+  test('w must be finite, as an array or a tensor, like b', () => {
+    expect(() => d2l.synthetic_data([NaN, 2], 1, 3)).toThrow('synthetic_data: w must be finite; got [NaN,2]');
+    const w = tf.tensor1d([2, Infinity]);
+    expect(() => d2l.synthetic_data(w, 1, 3)).toThrow('synthetic_data: w must be finite; got [2,Infinity]');
+    w.dispose();
+  });
+
+  test('w that is neither an array nor a tensor is named, not a TypeError', () => {
+    expect(() => d2l.synthetic_data('ab' as never, 1, 3)).toThrow(
+      'synthetic_data: w must be a number array or a tf.Tensor; got String',
+    );
+    expect(() => d2l.synthetic_data(undefined as never, 1, 3)).toThrow(/w must be .*; got undefined/);
+  });
 });
 
 /** Runs a describe block on the wasm backend and again on cpu, then restores the backend. */
@@ -171,6 +185,27 @@ onWasmAndCpu('data_iter', () => {
     expect(() => first(d2l.data_iter(2, tf.scalar(1), y))).toThrow(/features must have at least one row/);
     tf.dispose([X, y]);
   });
+
+  test('features and labels that are not tensors are named, not a TypeError', () => {
+    const [X] = numbered(2);
+    const first = (it: Iterator<unknown>): unknown => it.next();
+    expect(() =>
+      first(
+        d2l.data_iter(
+          2,
+          [
+            [1, 2],
+            [3, 4],
+          ] as never,
+          [1, 2] as never,
+        ),
+      ),
+    ).toThrow('data_iter: features must be a tf.Tensor; got Array');
+    expect(() => first(d2l.data_iter(2, X, undefined as never))).toThrow(
+      'data_iter: labels must be a tf.Tensor; got undefined',
+    );
+    X.dispose();
+  });
 });
 
 onWasmAndCpu('load_array', () => {
@@ -224,6 +259,17 @@ onWasmAndCpu('load_array', () => {
     );
     tf.dispose([X, y]);
   });
+
+  test('an element of data_arrays that is not a tensor is named, not a TypeError', () => {
+    const [X] = numbered(4);
+    expect(() => d2l.load_array([X, undefined as never], 2)).toThrow(
+      'load_array: data_arrays[1] must be a tf.Tensor; got undefined',
+    );
+    expect(() => d2l.load_array([[1, 2], X] as never, 2)).toThrow(
+      'load_array: data_arrays[0] must be a tf.Tensor; got Array',
+    );
+    X.dispose();
+  });
 });
 
 describe('seed', () => {
@@ -249,5 +295,9 @@ describe('seed', () => {
 
   test('rejects a non-integer seed', () => {
     expect(() => d2l.seed(1.5)).toThrow(/seed: n must be an integer/);
+  });
+
+  test("a string seed is shown quoted ('1'), not as if it were the number 1", () => {
+    expect(() => d2l.seed('1' as never)).toThrow("seed: n must be an integer; got '1'");
   });
 });

@@ -434,6 +434,28 @@ describe('bad input names the argument', () => {
     ['strings', () => fig(['a', 'b'] as unknown as number[]), /X\[0\] must be a number; got string a/],
     ['not an array', () => fig(3 as unknown as number[]), /X must be an array, a typed array or a tensor/],
     ['3-D tensor', () => fig(tf.zeros([2, 2, 2])), /X must be a vector or a 2-D tensor/],
+    [
+      'options in place of Y (figure)',
+      () => fig([1, 2, 3], { fmts: ['zz'] } as never),
+      /Y must be .*; got Object; to pass options without Y, give them third: plot\(X, undefined, \{ \.\.\. \}\)/,
+    ],
+    [
+      'options in place of Y (plot)',
+      () => d2l.plot([1, 2, 3], { xlabel: 'x' } as never),
+      /got Object; to pass options without Y, give them third/,
+    ],
+    [
+      'X omitted',
+      () => fig(undefined as never),
+      /X must be an array, a typed array or a tensor; got undefined$/,
+    ],
+    ['undefined in X', () => fig([1, undefined] as never), /X\[1\] must be a number; got undefined$/],
+    [
+      'show of a non-figure',
+      () => d2l.show({} as never),
+      /show: fig must be a Figure \(from d2l.figure\); got \{\}/,
+    ],
+    ['save without a file', () => fig([1]).save(undefined as never), /Figure.save: file must be a string/],
   ])('%s', (_, call, message) => {
     expect(call).toThrow(message);
   });

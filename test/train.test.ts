@@ -81,6 +81,39 @@ describe('linreg, squared_loss, sgd', () => {
     );
     tf.dispose([w, g]);
   });
+
+  test('linreg holds to its doc: w of shape [d, 1], b a scalar or of shape [1]', () => {
+    tf.tidy(() => {
+      const X = tf.zeros([5, 2]);
+      expect(() => d2l.linreg(X, tf.zeros([2, 3]), tf.zeros([1]))).toThrow(
+        /linreg: X must be \[n, d\] and w \[d, 1\]; got X \[5,2\] and w \[2,3\]/,
+      );
+      for (const b of [tf.zeros([3]), tf.zeros([5, 1]), tf.zeros([1, 1])]) {
+        expect(() => d2l.linreg(X, tf.zeros([2, 1]), b)).toThrow(
+          `linreg: b must be a scalar or of shape [1]; got shape [${b.shape}]`,
+        );
+      }
+      expect(d2l.linreg(X, tf.zeros([2, 1]), tf.scalar(1)).shape).toEqual([5, 1]);
+    });
+  });
+
+  test('arguments that are not tensors are named, with what was expected, not a TypeError', () => {
+    const w = tf.variable(tf.zeros([2]), true, 'typed_w');
+    const g = tf.zeros([2]);
+    const cases: [() => unknown, string][] = [
+      [() => d2l.linreg([[1, 2]] as never, w, g), 'linreg: X must be a tf.Tensor; got Array'],
+      [() => d2l.linreg(g, undefined as never, g), 'linreg: w must be a tf.Tensor; got undefined'],
+      [() => d2l.linreg(g, w, 0.5 as never), 'linreg: b must be a tf.Tensor; got Number'],
+      [() => d2l.squared_loss([1, 2] as never, g), 'squared_loss: y_hat must be a tf.Tensor; got Array'],
+      [() => d2l.squared_loss(g, undefined as never), 'squared_loss: y must be a tf.Tensor; got undefined'],
+      [() => d2l.sgd(w as never, [g], 0.1, 1), 'sgd: params must be an array of tf.Variable; got Variable'],
+      [() => d2l.sgd([g] as never, [g], 0.1, 1), 'sgd: params[0] must be a tf.Variable; got Tensor'],
+      [() => d2l.sgd([w], undefined as never, 0.1, 1), 'sgd: grads must be an array of tensors or a map'],
+      [() => d2l.sgd([w], [[1, 2]] as never, 0.1, 1), 'sgd: grads[0] must be a tf.Tensor; got Array'],
+    ];
+    for (const [call, message] of cases) expect(call).toThrow(message);
+    tf.dispose([w, g]);
+  });
 });
 
 describe('Timer', () => {

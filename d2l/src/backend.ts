@@ -6,6 +6,7 @@
  * `D2L_BACKEND=wasm` (or `tensorflow`, `cpu`) forces one and fails loudly when it cannot load.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as util from 'util';
 
 export { tf };
 
@@ -72,10 +73,10 @@ async function select(requested: string | undefined): Promise<BackendName> {
  */
 export async function useBackend(name: BackendName): Promise<void> {
   if (!(BACKENDS as readonly string[]).includes(name)) {
-    throw new Error(`backend must be one of ${BACKENDS.join(', ')}; got '${String(name)}'`);
+    throw new Error(`useBackend: name must be one of ${BACKENDS.join(', ')}; got ${util.inspect(name)}`);
   }
   const why = await activate(name);
-  if (why !== null) throw new Error(`backend '${name}' is unavailable: ${why}`);
+  if (why !== null) throw new Error(`useBackend: backend '${name}' is unavailable: ${why}`);
   selecting = Promise.resolve(name);
 }
 

@@ -44,7 +44,11 @@ export function toSeriesList(data: PlotData, name: string): Float64Array[] {
     return Array.from({ length: rows }, (_, r) => values.subarray(r * cols, (r + 1) * cols));
   }
   if (!hasLength(data)) {
-    throw new Error(`plot: ${name} must be an array, a typed array or a tensor; got ${describe(data)}`);
+    // plot(X, { xlabel: 'x' }), as if from Python's keyword arguments: the options went in Y's place.
+    const hint = name === 'Y' && isPlainObject(data) ? OPTIONS_HINT : '';
+    throw new Error(
+      `plot: ${name} must be an array, a typed array or a tensor; got ${describe(data)}${hint}`,
+    );
   }
   if (data.length === 0 || !(isTensor(data[0]) || hasLength(data[0]))) {
     return [toVector(data, name)];
@@ -68,8 +72,16 @@ function toVector(v: ArrayLike<unknown>, name: string): Float64Array {
   return out;
 }
 
+const OPTIONS_HINT = '; to pass options without Y, give them third: plot(X, undefined, { ... })';
+
+function isPlainObject(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 function describe(v: unknown): string {
-  if (v === null) return 'null';
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return 'an array';
   return typeof v === 'object' ? (v.constructor?.name ?? 'an object') : `${typeof v} ${String(v)}`;
 }

@@ -97,6 +97,11 @@ export class Figure {
 
   /** Writes the figure to `file`: `.svg`, `.png` or `.json` (the vega-lite spec), by extension. */
   save(file: string): void {
+    if (typeof file !== 'string') {
+      throw new Error(
+        `Figure.save: file must be a string ending in .svg, .png or .json; got ${util.inspect(file)}`,
+      );
+    }
     const ext = path.extname(file).toLowerCase();
     if (ext === '.svg') fs.writeFileSync(file, this.svg);
     else if (ext === '.json') fs.writeFileSync(file, JSON.stringify(this.spec, null, 1));
@@ -179,6 +184,9 @@ export function plot(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Figu
 
 /** Displays `fig` in the running tslab cell (returning undefined), or returns it outside a kernel. */
 export function show(fig: Figure, send: DisplaySender | undefined = kernelSender()): Figure | undefined {
+  if (!(fig instanceof Figure)) {
+    throw new Error(`show: fig must be a Figure (from d2l.figure); got ${util.inspect(fig, { depth: 0 })}`);
+  }
   if (send === undefined) return fig;
   send(fig.bundle());
   return undefined;

@@ -7,6 +7,8 @@
  * the helpers having to know about d2l.
  */
 
+import * as util from 'util';
+
 const unseededRandom = Math.random;
 
 /** mulberry32: a small, fast 32-bit generator with a full period of 2^32; enough for teaching. */
@@ -29,6 +31,6 @@ export function seed(n: number | null): void {
     Math.random = unseededRandom;
     return;
   }
-  if (!Number.isSafeInteger(n)) throw new Error(`seed: n must be an integer; got ${n}`);
+  if (!Number.isSafeInteger(n)) throw new Error(`seed: n must be an integer; got ${util.inspect(n)}`);
   Math.random = mulberry32(n);
 }

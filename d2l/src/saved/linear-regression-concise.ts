@@ -28,6 +28,12 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
   if (!Number.isInteger(batch_size) || batch_size < 1) {
     throw new Error(`load_array: batch_size must be a positive integer; got ${batch_size}`);
   }
+  data_arrays.forEach((t, k) => {
+    if (!(t instanceof tf.Tensor)) {
+      const got = (t as object)?.constructor?.name ?? t;
+      throw new Error(`load_array: data_arrays[${k}] must be a tf.Tensor; got ${got}`);
+    }
+  });
   const n = data_arrays[0].shape[0] ?? 0;
   if (data_arrays[0].rank < 1 || n < 1) {
     throw new Error('load_array: data_arrays[0] must have at least one row');

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * Generates y = Xw + b + noise; defined in section 3.2 (linear regression from scratch).
  *
- * @param w the true weights, a vector of length d (a rank-1 tensor or a number array).
+ * @param w the true weights, a vector of d finite numbers (a rank-1 tensor or a number array).
  * @param b the true bias.
  * @param num_examples n, the number of examples.
  * @returns `[X, y]`: X of shape [n, d] drawn from N(0, 1), y of shape [n, 1] with N(0, 0.01²) noise.
@@ -16,10 +16,16 @@ export function synthetic_data(
   b: number,
   num_examples: number,
 ): [tf.Tensor2D, tf.Tensor2D] {
+  if (!Array.isArray(w) && !(w instanceof tf.Tensor)) {
+    const got = (w as object)?.constructor?.name ?? w;
+    throw new Error(`synthetic_data: w must be a number array or a tf.Tensor; got ${got}`);
+  }
   const shape = Array.isArray(w) ? [w.length] : w.shape;
   if (shape.length !== 1 || shape[0] < 1) {
     throw new Error(`synthetic_data: w must be a non-empty vector; got shape [${shape}]`);
   }
+  const values = Array.from(Array.isArray(w) ? w : w.dataSync());
+  if (!values.every(Number.isFinite)) throw new Error(`synthetic_data: w must be finite; got [${values}]`);
   if (!Number.isFinite(b)) throw new Error(`synthetic_data: b must be a finite number; got ${b}`);
   if (!Number.isInteger(num_examples) || num_examples < 1) {
     throw new Error(`synthetic_data: num_examples must be a positive integer; got ${num_examples}`);
@@ -48,6 +54,12 @@ export function* data_iter(
 ): Generator<[tf.Tensor, tf.Tensor], void, undefined> {
   if (!Number.isInteger(batch_size) || batch_size < 1) {
     throw new Error(`data_iter: batch_size must be a positive integer; got ${batch_size}`);
+  }
+  for (const [name, t] of Object.entries({ features, labels })) {
+    if (!(t instanceof tf.Tensor)) {
+      const got = (t as object)?.constructor?.name ?? t;
+      throw new Error(`data_iter: ${name} must be a tf.Tensor; got ${got}`);
+    }
   }
   const n = features.shape[0] ?? 0;
   if (features.rank < 1 || n < 1) throw new Error(`data_iter: features must have at least one row`);
@@ -102,12 +114,21 @@ export function* data_iter(
  *
  * @param X inputs of shape [n, d].
  * @param w weights of shape [d, 1].
- * @param b bias, a scalar or shape [1].
+ * @param b bias, a tensor of shape [] (a scalar) or [1].
  * @returns predictions of shape [n, 1].
  */
 export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (X.rank !== 2 || w.rank !== 2 || X.shape[1] !== w.shape[0]) {
+  for (const [name, t] of Object.entries({ X, w, b })) {
+    if (!(t instanceof tf.Tensor)) {
+      const got = (t as object)?.constructor?.name ?? t;
+      throw new Error(`linreg: ${name} must be a tf.Tensor; got ${got}`);
+    }
+  }
+  if (X.rank !== 2 || w.rank !== 2 || X.shape[1] !== w.shape[0] || w.shape[1] !== 1) {
     throw new Error(`linreg: X must be [n, d] and w [d, 1]; got X [${X.shape}] and w [${w.shape}]`);
+  }
+  if (b.rank > 1 || b.size !== 1) {
+    throw new Error(`linreg: b must be a scalar or of shape [1]; got shape [${b.shape}]`);
   }
   return tf.tidy(() => tf.add(tf.matMul(X, w), b));
 }
@@ -121,6 +142,12 @@ export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
  * @returns losses of y_hat's shape.
  */
 export function squared_loss(y_hat: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  for (const [name, t] of Object.entries({ y_hat, y })) {
+    if (!(t instanceof tf.Tensor)) {
+      const got = (t as object)?.constructor?.name ?? t;
+      throw new Error(`squared_loss: ${name} must be a tf.Tensor; got ${got}`);
+    }
+  }
   if (y.size !== y_hat.size) {
     throw new Error(`squared_loss: y has ${y.size} elements but y_hat has ${y_hat.size}`);
   }
@@ -146,7 +173,7 @@ export function squared_loss(y_hat: tf.Tensor, y: tf.Tensor): tf.Tensor {
  * section 3.2. TensorFlow.js keeps no `.grad` on a variable, so the gradients are passed in, as the
  * array or the name-keyed map that `tf.variableGrads` returns.
  *
- * @param params the variables to update.
+ * @param params the variables to update, an array of tf.Variable.
  * @param grads their gradients, in the same order or keyed by variable name.
  * @param lr the learning rate, a finite number.
  * @param batch_size the number of examples the gradients were summed over.
@@ -157,6 +184,19 @@ export function sgd(
   lr: number,
   batch_size: number,
 ): void {
+  if (!Array.isArray(params)) {
+    const got = (params as object)?.constructor?.name ?? params;
+    throw new Error(`sgd: params must be an array of tf.Variable; got ${got}`);
+  }
+  params.forEach((p, i) => {
+    if (!(p instanceof tf.Variable)) {
+      const got = (p as object)?.constructor?.name ?? p;
+      throw new Error(`sgd: params[${i}] must be a tf.Variable; got ${got}`);
+    }
+  });
+  if (typeof grads !== 'object' || grads === null) {
+    throw new Error(`sgd: grads must be an array of tensors or a map of them by name; got ${grads}`);
+  }
   if (!Number.isFinite(lr)) throw new Error(`sgd: lr must be a finite number; got ${lr}`);
   if (!Number.isInteger(batch_size) || batch_size < 1) {
     throw new Error(`sgd: batch_size must be a positive integer; got ${batch_size}`);
@@ -167,6 +207,10 @@ export function sgd(
   const gs = params.map((p, i) => (Array.isArray(grads) ? grads[i] : grads[p.name]));
   gs.forEach((g, i) => {
     if (g === undefined) throw new Error(`sgd: no gradient for params[${i}] ('${params[i].name}')`);
+    if (!(g instanceof tf.Tensor)) {
+      const got = (g as object)?.constructor?.name ?? g;
+      throw new Error(`sgd: grads[${i}] must be a tf.Tensor; got ${got}`);
+    }
     if (!tf.util.arraysEqual(g.shape, params[i].shape)) {
       throw new Error(`sgd: grads[${i}] has shape [${g.shape}] but params[${i}] has [${params[i].shape}]`);
     }
