@@ -42,7 +42,8 @@ export function lstsq(X: tf.Tensor, y: tf.Tensor): tf.Tensor {
 }
 
 function describe(t: unknown): string {
-  return t instanceof tf.Tensor ? `shape [${t.shape}]` : typeof t;
+  if (t instanceof tf.Tensor) return `shape [${t.shape}]`;
+  return t === null || t === undefined ? String(t) : ((t as object).constructor?.name ?? typeof t);
 }
 
 /** Relative pivot below which a column counts as a combination of the others (float32 products). */

@@ -137,7 +137,7 @@ export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
  * Squared loss ½(ŷ − y)² per example, with no reduction; defined in section 3.2. Autograd gets its
  * derivative, ∂l/∂ŷ = ŷ − y, from `tf.customGrad`, rather than recording each operation.
  *
- * @param y_hat predictions of shape [n, 1].
+ * @param y_hat predictions, of shape [n, 1] in this chapter (any shape works).
  * @param y labels with n elements (reshaped to y_hat's shape).
  * @returns losses of y_hat's shape.
  */
