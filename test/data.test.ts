@@ -186,6 +186,17 @@ onWasmAndCpu('data_iter', () => {
     tf.dispose([X, y]);
   });
 
+  test('features disposed mid-loop are named, on every backend', () => {
+    const [X, y] = numbered(20);
+    expect(() => {
+      for (const batch of d2l.data_iter(5, X, y)) {
+        expect(batch).toHaveLength(2);
+        X.dispose();
+      }
+    }).toThrow('data_iter: features and labels were disposed while the loop still reads them');
+    y.dispose();
+  });
+
   test('features and labels that are not tensors are named, not a TypeError', () => {
     const [X] = numbered(2);
     const first = (it: Iterator<unknown>): unknown => it.next();
@@ -258,6 +269,33 @@ onWasmAndCpu('load_array', () => {
       /data_arrays\[1\] has 5 rows but data_arrays\[0\] has 4/,
     );
     tf.dispose([X, y]);
+  });
+
+  test('two loops over one loader at once each cover every example once', () => {
+    const [X, y] = numbered(40);
+    const loader = d2l.load_array([X, y], 10);
+    const outer = loader[Symbol.iterator]();
+    const first = outer.next().value as d2l.tf.Tensor[];
+    const outerOrder = rows(first[0]).map((r) => r[0]);
+    // A whole epoch in between reshuffles; it must not reorder the rows the outer loop has yet to see.
+    expect(sorted(epochIndices(loader).order)).toEqual(range(40));
+    for (let step = outer.next(); !step.done; step = outer.next()) {
+      outerOrder.push(...rows(step.value[0]).map((r) => r[0]));
+    }
+    expect(sorted(outerOrder)).toEqual(range(40));
+    tf.dispose([X, y]);
+  });
+
+  test('a source disposed mid-loop is named, on every backend', () => {
+    const [X, y] = numbered(20);
+    const loader = d2l.load_array([X, y], 5);
+    expect(() => {
+      for (const batch of loader) {
+        expect(batch).toHaveLength(2);
+        y.dispose();
+      }
+    }).toThrow('load_array: data_arrays[1] was disposed while a loop still reads it');
+    X.dispose();
   });
 
   test('an element of data_arrays that is not a tensor is named, not a TypeError', () => {

@@ -32,7 +32,7 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
   });
 
   test('sums over several blocks of rows and solves several targets at once', () => {
-    // d = 64 makes chunks of 512 rows, so 40000 rows end in a short chunk.
+    // Chunks of 256 rows, so 40000 rows end in a short chunk of 64.
     const w = Array.from({ length: 64 }, (_, i) => Math.cos(i));
     const [X, y] = exactData(40000, w, 0);
     const W = tf.tidy(() => d2l.lstsq(X, tf.concat([y, tf.mul(y, -2)], 1)));
@@ -46,7 +46,7 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
   });
 
   test('gives the same bits every time, on 40 MB of X', () => {
-    // d = 100 makes chunks of 327 rows (not a multiple of the kernels' tiles), 306 of them.
+    // 391 chunks of 256 rows, the last one short.
     const w = Array.from({ length: 100 }, (_, i) => Math.sin(i));
     const [X, y] = exactData(100000, w, 0);
     const [first, second] = [0, 1].map(() => tf.tidy(() => d2l.lstsq(X, y)));
@@ -54,6 +54,20 @@ describe.each(['cpu', 'wasm'] as const)('lstsq on %s', (backend) => {
     w.forEach((v, i) => expect(got[i]).toBeCloseTo(v, 3));
     expect(Buffer.from(second.dataSync().buffer)).toEqual(Buffer.from(got.buffer));
     tf.dispose([X, y, first, second]);
+  });
+
+  test('keeps the bias of a column with a large mean (float32 sums stay short)', () => {
+    // Summed in float32 over 16384 rows at a time, this bias came out as 0.88.
+    const n = 100000;
+    const [X, y] = tf.tidy(() => {
+      const x = tf.add(tf.randomNormal([n, 1]), 100);
+      return [withOnes(x as d2l.tf.Tensor2D), tf.add(tf.mul(x, 2), 4.2)];
+    });
+    const W = d2l.lstsq(X, y);
+    const [w, b] = Array.from(W.dataSync());
+    expect(Math.abs(w - 2)).toBeLessThan(1e-3);
+    expect(Math.abs(b - 4.2)).toBeLessThan(0.1);
+    tf.dispose([X, y, W]);
   });
 
   test('a rank-1 y gives a rank-1 solution; integer X is accepted', () => {
@@ -83,6 +97,20 @@ test('lstsq gives the same bits on wasm (X read in place) as on cpu (X staged)',
   await d2l.useBackend('wasm');
   expect(Buffer.from(solve().buffer)).toEqual(Buffer.from(onCpu.buffer));
 });
+
+test('lstsq works in place when tfjs wasm memory has grown past 2 GB', async () => {
+  // Emscripten's malloc returns a signed 32-bit pointer: above 2 GB it is negative unless read unsigned.
+  await d2l.useBackend('wasm');
+  const big = [tf.zeros([300e6]), tf.zeros([260e6])]; // 2.24 GB
+  try {
+    const [X, y] = exactData(1000, [1, 2, 3], 0);
+    const W = d2l.lstsq(X, y);
+    expect(Array.from(W.dataSync()).map((v) => Math.round(v * 1000) / 1000)).toEqual([1, 2, 3]);
+    tf.dispose([X, y, W]);
+  } finally {
+    tf.dispose(big);
+  }
+}, 60_000);
 
 describe('lstsq rejects bad input', () => {
   beforeAll(async () => {

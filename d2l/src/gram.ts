@@ -7,15 +7,23 @@
  * float64 accumulator, so the result depends on the input alone, the same bits every time and on every
  * backend. On the wasm backend the kernels run in TensorFlow.js's memory and read float32 tensors where
  * they are; otherwise (cpu backend, int32 or bool values) they run in a memory of their own, into which
- * each chunk is copied first ("staged"). The last chunk is always staged: the kernels read a few values
- * past the end of a row, which in place would be past the end of the tensor.
+ * each chunk is copied first ("staged"). Chunks that end less than 8 values before the end of X or y
+ * are staged too: the kernels read up to 7 values past the end of a row, which in place would be past
+ * the end of the tensor.
  */
 import { wasmHeap, type HostArray } from './host';
 import { GRAM_WASM } from './kernels/gram-wasm';
 
-/** Rows per chunk: about 128 KB of them, which stay in the L2 cache while a chunk's tiles read them. */
+/** Rows per chunk: at most 128 KB of them, which stay in the L2 cache while a chunk's tiles read them. */
 const CHUNK_BYTES = 1 << 17;
-/** Bytes after a staged chunk of X for the tiles' reads past a row (up to 7 floats). */
+/**
+ * ...and at most 256 rows, over which the kernels sum in float32 before adding into float64: longer
+ * float32 sums lost the bias of columns with a large mean (4.2 came out as 0.88 at mean 100).
+ */
+const FLOAT32_ROWS = 256;
+/** Floats the tiles may read past the end of a row (7, rounded up). */
+const READ_PAST = 8;
+/** Bytes after a staged chunk of X for those reads. */
 const SLACK_BYTES = 64;
 const PAGE_BYTES = 65536;
 
@@ -88,7 +96,7 @@ export function normalEquations(
   d: number,
   k: number,
 ): [Float64Array, Float64Array] {
-  const chunkRows = Math.max(16, Math.floor(CHUNK_BYTES / (4 * d)));
+  const chunkRows = Math.min(FLOAT32_ROWS, Math.max(16, Math.floor(CHUNK_BYTES / (4 * d))));
   // The workspace: accumulators G (gp×gp) and c (k×gp), float64 with rows of gp = d rounded up to the
   // kernels' 8-column tiles, then a staged chunk of X and one of y.
   const gp = Math.ceil(d / 8) * 8;
@@ -101,7 +109,8 @@ export function normalEquations(
     const acc = new Float64Array(ws.memory.buffer, ws.at, accFloats).fill(0);
     for (let start = 0; start < n; start += chunkRows) {
       const rows = Math.min(chunkRows, n - start);
-      const inPlace = ws.inPlace && start + rows < n;
+      const end = start + rows;
+      const inPlace = ws.inPlace && end * d + READ_PAST <= n * d && end * k + READ_PAST <= n * k;
       const xAt = inPlace ? xs.byteOffset + start * d * 4 : ws.at + xOffset;
       const yAt = inPlace ? ys.byteOffset + start * k * 4 : ws.at + yOffset;
       if (!inPlace) {

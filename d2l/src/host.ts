@@ -57,7 +57,8 @@ export function wasmHeap(): WasmHeap | null {
   if (memory === undefined || malloc === undefined || free === undefined) return null;
   return {
     memory,
-    malloc: (bytes) => malloc.call(module, bytes),
+    // Emscripten returns an i32: a block above 2 GB comes back negative, so read it unsigned (as tfjs does).
+    malloc: (bytes) => malloc.call(module, bytes) >>> 0,
     free: (pointer) => free.call(module, pointer),
   };
 }

@@ -8,11 +8,12 @@ import { hostValues } from './host';
  *
  * XᵀX (d×d) and Xᵀy (d×k) are computed on the host by WebAssembly SIMD kernels, on the calling thread
  * and from the tensors' memory, using the symmetry of XᵀX (see gram.ts); float32 products are summed in
- * float32 over a few hundred rows and in float64 beyond, in a fixed order: the same input gives the same
+ * float32 over at most 256 rows and in float64 beyond, in a fixed order: the same input gives the same
  * bits. The small d×d system is then solved by Cholesky.
  * For a bias, give X a column of ones: `lstsq(tf.concat([X, tf.ones([n, 1])], 1), y)`. Normal
  * equations square X's condition number: fine for well-conditioned features such as the book's, not
- * for nearly collinear ones.
+ * for nearly collinear ones. A column whose mean is large against its spread is nearly collinear with
+ * the column of ones: centre it first (at mean 100 and spread 1 the bias is off by about 1%).
  *
  * @param X features of shape [n, d], n ≥ d, with linearly independent columns.
  * @param y targets of shape [n] or [n, k].

@@ -43,16 +43,22 @@ export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_trai
       throw new Error(`load_array: data_arrays[${k}] has ${t.shape[0]} rows but data_arrays[0] has ${n}`);
     }
   });
-  const indices = new Int32Array(n);
-  for (let i = 0; i < n; i++) indices[i] = i;
+  let order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   const take = rowTaker(data_arrays);
   function* epoch(): Generator<tf.Tensor[], void, undefined> {
-    // Fisher–Yates shuffle with Math.random, which d2l.seed makes reproducible.
+    // Each epoch reshuffles its own copy of the last order, so two loops over one loader cannot
+    // reorder each other's rows. Fisher–Yates with Math.random, which d2l.seed makes reproducible.
+    const indices = order.slice();
     for (let i = is_train ? n - 1 : 0; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       [indices[i], indices[j]] = [indices[j], indices[i]];
     }
+    order = indices;
     for (let start = 0; start < n; start += batch_size) {
+      const gone = data_arrays.findIndex((t) => t.isDisposed);
+      if (gone >= 0)
+        throw new Error(`load_array: data_arrays[${gone}] was disposed while a loop still reads it`);
       const batch = take(indices.subarray(start, start + batch_size));
       try {
         yield batch;

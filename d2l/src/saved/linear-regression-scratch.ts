@@ -75,6 +75,9 @@ export function* data_iter(
   }
   const take = rowTaker([features, labels]);
   for (let start = 0; start < n; start += batch_size) {
+    if (features.isDisposed || labels.isDisposed) {
+      throw new Error('data_iter: features and labels were disposed while the loop still reads them');
+    }
     const [X, y] = take(indices.subarray(start, start + batch_size));
     try {
       yield [X, y];
