@@ -17,8 +17,8 @@ import { GRAM_WASM } from './kernels/gram-wasm';
 /** Rows per chunk: at most 128 KB of them, which stay in the L2 cache while a chunk's tiles read them. */
 const CHUNK_BYTES = 1 << 17;
 /**
- * ...and at most 256 rows, over which the kernels sum in float32 before adding into float64: longer
- * float32 sums lost the bias of columns with a large mean (4.2 came out as 0.88 at mean 100).
+ * Rows per chunk, also at most 256: the kernels sum a chunk in float32 before adding it into float64,
+ * and longer float32 sums lost the bias of a column with a large mean (4.2 came out as 0.88 at mean 100).
  */
 const FLOAT32_ROWS = 256;
 /** Floats the tiles may read past the end of a row (7, rounded up). */
