@@ -42,6 +42,11 @@ describe('backend selection', () => {
     );
   });
 
+  test("the cpu backend's 'install tfjs-node' banner stays out of the output", () => {
+    const code = `require('d2l').ready().then(() => { require('d2l').tf.ones([2]).dataSync(); console.log('ok'); });`;
+    expect(runNode(code, { D2L_BACKEND: 'cpu' })).toEqual({ status: 0, out: 'ok\n' });
+  });
+
   test('an unknown D2L_BACKEND is rejected, naming the choices', () => {
     const { status, out } = runNode(printReady, { D2L_BACKEND: 'webgl' });
     expect(status).toBe(3);

@@ -113,11 +113,13 @@ test('lstsq works in place when tfjs wasm memory has grown past 2 GB', async () 
 }, 60_000);
 
 describe('lstsq rejects bad input', () => {
+  let X: d2l.tf.Tensor2D;
+  let y: d2l.tf.Tensor2D;
   beforeAll(async () => {
     await d2l.useBackend('cpu');
+    X = tf.tensor2d([1, 2, 3, 4, 5, 7], [3, 2]);
+    y = tf.tensor2d([1, 2, 3], [3, 1]);
   });
-  const X = tf.tensor2d([1, 2, 3, 4, 5, 7], [3, 2]);
-  const y = tf.tensor2d([1, 2, 3], [3, 1]);
   afterAll(() => tf.dispose([X, y]));
 
   test.each([

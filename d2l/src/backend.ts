@@ -32,11 +32,25 @@ async function activate(name: BackendName): Promise<string | null> {
   const why = register(name);
   if (why !== null) return why;
   try {
-    if (await tf.setBackend(name)) return null;
+    if (await tf.setBackend(name)) {
+      if (name === 'cpu') quietCpuBanner();
+      return null;
+    }
   } catch (e) {
     return (e as Error).message;
   }
   return `the '${name}' backend failed to initialise`;
+}
+
+/**
+ * The cpu backend prints a one-time banner telling Node users to install tfjs-node when it makes its
+ * first tensor; a notebook shows it as a red stderr block, as if a cell had failed. d2l has already
+ * chosen the backend (`ready()` names it, the README explains the choice), so the banner is turned off
+ * through the flag tfjs keeps for it (a no-op if that private field ever goes).
+ */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu !== null && cpu.firstUse === true) cpu.firstUse = false;
 }
 
 let selecting: Promise<BackendName> | undefined;
