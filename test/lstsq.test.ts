@@ -48,7 +48,14 @@ test('matches the least-squares fit of noisy data: the residual is orthogonal to
   const [X0, y0] = d2l.synthetic_data(tf.tensor1d([2, -3.4]), 4.2, 1000);
   const X = withOnes(X0);
   const W = d2l.lstsq(X, y0);
-  const XtR = tf.tidy(() => tf.matMul(X, tf.sub(y0, tf.matMul(X, W)), true).abs().max().dataSync()[0]);
+  const XtR = tf.tidy(
+    () =>
+      tf
+        .matMul(X, tf.sub(y0, tf.matMul(X, W)), true)
+        .abs()
+        .max()
+        .dataSync()[0],
+  );
   expect(XtR).toBeLessThan(1e-3);
   tf.dispose([X0, y0, X, W]);
 });
