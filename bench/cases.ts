@@ -35,7 +35,7 @@ function maxAbsError(trueW: number[], w: tf.Tensor): number {
 export function scratch(): LoopResult {
   const true_w = [2, -3.4];
   const true_b = 4.2;
-  const [features, labels] = d2l.synthetic_data(true_w, true_b, 1000);
+  const [features, labels] = d2l.synthetic_data(tf.tensor1d(true_w), true_b, 1000);
   const w = tf.tidy(() => tf.variable(tf.randomNormal([2, 1], 0, 0.01), true));
   const b = tf.tidy(() => tf.variable(tf.zeros([1]), true));
   const [lr, num_epochs, batch_size] = [0.03, 3, 10];
@@ -71,7 +71,7 @@ function conciseSetup(): {
   net: tf.Sequential;
 } {
   const true_w = [2, -3.4];
-  const [features, labels] = d2l.synthetic_data(true_w, 4.2, 1000);
+  const [features, labels] = d2l.synthetic_data(tf.tensor1d(true_w), 4.2, 1000);
   const net = tf.sequential({
     layers: [
       tf.layers.dense({
@@ -165,7 +165,7 @@ export interface ScaleResult {
 /** n = 1e6 examples, d = 100 features: one SGD epoch and/or the closed form. */
 export function scale(opts: { epoch: boolean; closed: boolean }, n = 1000000, d = 100): ScaleResult {
   const true_w = Array.from({ length: d }, (_, i) => Math.sin(i + 1) * 2);
-  const [features, labels] = d2l.synthetic_data(true_w, 4.2, n);
+  const [features, labels] = d2l.synthetic_data(tf.tensor1d(true_w), 4.2, n);
   const result: ScaleResult = { error: NaN };
   if (opts.epoch) {
     const w = tf.tidy(() => tf.variable(tf.randomNormal([d, 1], 0, 0.01), true));

@@ -35,7 +35,7 @@ test('the packed d2l installs into another project and shares its tf', () => {
       (async () => {
         const backend = await d2l.ready();
         d2l.seed(3);
-        const [X, y] = d2l.synthetic_data([2, -3.4], 4.2, 200);
+        const [X, y] = d2l.synthetic_data(tf.tensor1d([2, -3.4]), 4.2, 200);
         const w = tf.variable(tf.zeros([2, 1])), b = tf.variable(tf.zeros([1]));
         for (let epoch = 0; epoch < 20; epoch++)
           for (const [Xb, yb] of d2l.data_iter(10, X, y))

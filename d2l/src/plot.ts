@@ -213,7 +213,8 @@ export function figure(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Fi
     autosize: { type: 'fit', contains: 'padding' },
     padding: { left: 5, top: 5, right: 10, bottom: 5 },
     background: 'white',
-    data: { values },
+    // As one JSON string: a notebook file would put every number of an array on a line of its own.
+    data: { values: JSON.stringify(values), format: { type: 'json' } },
     transform,
     encoding: {
       x: { field: 'x', type: 'quantitative', scale: scale(x), axis: { title: xlabel ?? null } },

@@ -62,8 +62,8 @@ export function* data_iter(
  * @param b the bias: a scalar or of shape [1] (or [k]).
  * @returns predictions of shape [n, 1] (or [n, k]).
  */
-export function linreg(X: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor): tf.Tensor {
-  if (b.rank > 1 || b.size > w.shape[1])
+export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (b.rank > 1 || b.size > w.shape[w.rank - 1])
     throw new Error(`linreg: b of shape [${b.shape}] does not fit w [${w.shape}]`);
   return tf.tidy(() => tf.add(tf.matMul(X, w), b));
 }
