@@ -57,33 +57,42 @@ export function nativeStatus(root = PROJECT_ROOT): { ok: boolean; detail: string
     timeout: 60_000,
   });
   const out = `${child.stdout ?? ''}${child.stderr ?? ''}`.trim();
-  const lastLine = out.split('\n').filter((l) => !/^\s+at /.test(l)).pop() ?? '';
-  return child.status === 0 ? { ok: true, detail: out } : { ok: false, detail: lastLine || String(child.error) };
+  const lastLine =
+    out
+      .split('\n')
+      .filter((l) => !/^\s+at /.test(l))
+      .pop() ?? '';
+  return child.status === 0
+    ? { ok: true, detail: out }
+    : { ok: false, detail: lastLine || String(child.error) };
 }
 
 function sha256(file: string): string {
   const hash = crypto.createHash('sha256');
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.alloc(1 << 20);
-  for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
   fs.closeSync(fd);
   return hash.digest('hex');
 }
 
 /** Runs a command to completion with its output shown; throws NativeError when it fails. */
-function run(command: string, args: string[], what: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+function run(command: string, args: string[], what: string, env: NodeJS.ProcessEnv): void {
+  const result = spawnSync(command, args, { stdio: 'inherit', env });
   if (result.error) throw new NativeError(`${what}: cannot run ${command} (${result.error.message})`);
-  if (result.status !== 0) throw new NativeError(`${what}: ${command} ${args.join(' ')} exited with ${result.status}`);
+  if (result.status !== 0)
+    throw new NativeError(`${what}: ${command} ${args.join(' ')} exited with ${result.status}`);
 }
 
 /** Fails early, with what to install, when a tool of this route is missing. */
-function requireTools(): void {
+function requireTools(env: NodeJS.ProcessEnv): void {
   const missing = [
     ['python3', ['-m', 'pip', '--version'], 'python3 with pip (to download the TensorFlow wheel)'],
     ['g++', ['--version'], 'g++ (to build the addon)'],
     ['make', ['--version'], 'make (to build the addon)'],
-  ].filter(([cmd, args]) => spawnSync(cmd as string, args as string[], { stdio: 'ignore' }).status !== 0);
+  ].filter(
+    ([cmd, args]) => spawnSync(cmd as string, args as string[], { stdio: 'ignore', env }).status !== 0,
+  );
   if (missing.length > 0) {
     throw new NativeError(`missing: ${missing.map((m) => m[2]).join('; ')}`);
   }
@@ -94,7 +103,7 @@ function requireTools(): void {
  * temporary folder, its checksum is checked, and only the C library and headers are kept.
  * The archive's own checksum is recorded beside it, so a truncated cache is rebuilt, not served.
  */
-export function ensureArchive(dir = cacheDir()): string {
+export function ensureArchive(dir: string, env: NodeJS.ProcessEnv = process.env): string {
   const archive = path.join(dir, ARCHIVE);
   const sumFile = `${archive}.sha256`;
   if (fs.existsSync(archive) && fs.existsSync(sumFile)) {
@@ -108,8 +117,20 @@ export function ensureArchive(dir = cacheDir()): string {
     // --retries 0: an index that cannot be reached fails at once instead of after minutes of retries.
     run(
       'python3',
-      ['-m', 'pip', 'download', '--retries', '0', '--no-deps', ...WHEEL.pipArgs, '-d', download, WHEEL.requirement],
+      [
+        '-m',
+        'pip',
+        'download',
+        '--retries',
+        '0',
+        '--no-deps',
+        ...WHEEL.pipArgs,
+        '-d',
+        download,
+        WHEEL.requirement,
+      ],
       'downloading the TensorFlow wheel',
+      env,
     );
     const wheel = path.join(download, WHEEL.file);
     if (!fs.existsSync(wheel)) throw new NativeError(`pip did not produce ${WHEEL.file}`);
@@ -117,7 +138,7 @@ export function ensureArchive(dir = cacheDir()): string {
     if (got !== WHEEL.sha256) throw new NativeError(`${WHEEL.file}: sha256 ${got}, expected ${WHEEL.sha256}`);
     console.error(`native: repacking TensorFlow's C library as ${ARCHIVE}`);
     const partial = `${archive}.partial`;
-    run('python3', [REPACK, wheel, partial], 'repacking the wheel');
+    run('python3', [REPACK, wheel, partial], 'repacking the wheel', env);
     fs.renameSync(partial, archive);
     fs.writeFileSync(sumFile, `${sha256(archive)}\n`);
     return archive;
@@ -147,16 +168,23 @@ async function serving<T>(file: string, use: (baseUri: string) => Promise<T>): P
 }
 
 /** `npm install` with tfjs-node's installer pointed at `baseUri`; resolves with npm's exit code. */
-function npmInstall(baseUri: string, root: string): Promise<number> {
-  const npm = process.env.npm_execpath
-    ? [process.execPath, process.env.npm_execpath]
+function npmInstall(baseUri: string, root: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const npm = env.npm_execpath
+    ? [process.execPath, env.npm_execpath]
     : [process.platform === 'win32' ? 'npm.cmd' : 'npm'];
-  const args = ['install', '--no-save', '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=error'];
+  const args = [
+    'install',
+    '--no-save',
+    '--no-audit',
+    '--no-fund',
+    '--foreground-scripts',
+    '--loglevel=error',
+  ];
   const child = spawn(npm[0], [...npm.slice(1), ...args], {
     cwd: root,
     stdio: 'inherit',
     env: {
-      ...process.env,
+      ...env,
       ...QUIET_TF,
       TFJS_NODE_BASE_URI: baseUri,
       // node-pre-gyp: build the addon against this library, never fetch Google's prebuilt one (2.9.1).
@@ -169,8 +197,11 @@ function npmInstall(baseUri: string, root: string): Promise<number> {
   });
 }
 
-export async function provision(options: { force?: boolean; root?: string } = {}): Promise<string> {
+export async function provision(
+  options: { force?: boolean; root?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const root = options.root ?? PROJECT_ROOT;
+  const env = options.env ?? process.env;
   if (!options.force) {
     const status = nativeStatus(root);
     if (status.ok) return `already installed: ${status.detail} loads as backend 'tensorflow'`;
@@ -181,11 +212,12 @@ export async function provision(options: { force?: boolean; root?: string } = {}
         `here tfjs-node's own install downloads libtensorflow: npm install @tensorflow/tfjs-node`,
     );
   }
-  requireTools();
-  const archive = ensureArchive();
-  if (options.force) fs.rmSync(path.join(root, 'node_modules', '@tensorflow', 'tfjs-node'), { recursive: true, force: true });
+  requireTools(env);
+  const archive = ensureArchive(cacheDir(env), env);
+  if (options.force)
+    fs.rmSync(path.join(root, 'node_modules', '@tensorflow', 'tfjs-node'), { recursive: true, force: true });
   console.error(`native: installing @tensorflow/tfjs-node against ${archive}`);
-  const code = await serving(archive, (baseUri) => npmInstall(baseUri, root));
+  const code = await serving(archive, (baseUri) => npmInstall(baseUri, root, env));
   if (code !== 0) throw new NativeError(`npm install exited with ${code}`);
   // npm drops an optional dependency whose install failed and still exits 0: check the result itself.
   const status = nativeStatus(root);
