@@ -50,7 +50,7 @@ describe('backend selection', () => {
   const native = tfjsNodeInstalled() ? test : test.skip;
 
   native('the native backend loads without a line on stderr (TensorFlow logs its start-up there)', () => {
-    const env = { ...process.env, D2L_BACKEND: '' };
+    const env: NodeJS.ProcessEnv = { ...process.env, D2L_BACKEND: '' };
     delete env.TF_CPP_MIN_LOG_LEVEL;
     delete env.TF_ENABLE_ONEDNN_OPTS;
     const r = spawnSync(process.execPath, ['-e', printReady], { cwd: root, env, encoding: 'utf8' });
