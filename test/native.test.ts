@@ -12,8 +12,14 @@ import { ARCHIVE, ensureArchive, NativeError, provision } from '../src/native';
 
 const repack = path.resolve(__dirname, '../src/native/libtensorflow-from-wheel.py');
 let dir: string;
-beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-native-'))));
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-native-'));
+  jest.spyOn(console, 'error').mockImplementation(() => {}); // the command's progress lines
+});
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  jest.restoreAllMocks();
+});
 
 /** Lists a tar archive with Python's tarfile: name, type (f file, l link) and link target. */
 function listTar(file: string): string[] {
