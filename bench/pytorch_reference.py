@@ -145,7 +145,7 @@ def scale_epoch(batch_size=1000):
         l.sum().backward()
         sgd([w, b], 0.03, batch_size)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"seconds": seconds, "cpu": cpu, "error": float((w[:, 0] - true_w).abs().max())}
+    return {"seconds": seconds, "cpu": cpu, "error": float((w.detach()[:, 0] - true_w).abs().max())}
 
 
 def closed_form():
