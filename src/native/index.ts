@@ -9,7 +9,9 @@
  * it away), serves it on loopback, and lets npm install tfjs-node again with `TFJS_NODE_BASE_URI`
  * pointing there; tfjs-node's installer then builds the addon from source against it.
  *
- *   npm run native [-- --force]    (idempotent: does nothing when the backend already loads)
+ *   npm run native                 (idempotent: does nothing when the backend already loads)
+ *   npm run native -- --force      (reinstall tfjs-node against the cached library)
+ *   npm run native -- --check      (only say whether the backend loads; `npm start` runs it)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -225,19 +227,31 @@ export async function provision(
   return `installed: ${status.detail} loads as backend 'tensorflow'`;
 }
 
+const USAGE = 'usage: npm run native [-- --force | --check]';
+
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const unknown = args.filter((a) => a !== '--force');
-  if (unknown.length > 0) {
-    console.error(`native: unknown argument ${unknown[0]}\nusage: npm run native [-- --force]`);
+  if (args.length > 1 || (args.length === 1 && !['--force', '--check'].includes(args[0]))) {
+    console.error(`native: unexpected arguments: ${args.join(' ')}\n${USAGE}`);
     process.exit(2);
   }
-  provision({ force: args.includes('--force') }).then(
-    (message) => console.log(`native: ${message}`),
-    (error: Error) => {
-      console.error(`native: ${error instanceof NativeError ? error.message : error.stack}`);
-      console.error('native: d2l keeps working on the wasm backend; see "Backends" in README.md');
-      process.exitCode = 1;
-    },
-  );
+  if (args[0] === '--check') {
+    // `npm start` asks first, so that a run on wasm says how to get the native backend.
+    const status = nativeStatus();
+    if (!status.ok) {
+      console.error(
+        "note: TensorFlow's native backend is not installed, so the notebooks run on wasm " +
+          '(`npm run native` installs it; see "Backends" in README.md)',
+      );
+    }
+  } else {
+    provision({ force: args[0] === '--force' }).then(
+      (message) => console.log(`native: ${message}`),
+      (error: Error) => {
+        console.error(`native: ${error instanceof NativeError ? error.message : error.stack}`);
+        console.error('native: d2l keeps working on the wasm backend; see "Backends" in README.md');
+        process.exitCode = 1;
+      },
+    );
+  }
 }
