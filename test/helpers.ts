@@ -72,12 +72,21 @@ export function onWasmAndCpu(name: string, body: () => void): void {
   });
 }
 
-/** Whether the optional native backend package is installed (its install needs a download). */
+/**
+ * Whether the optional native backend package is installed (its install needs a download, or
+ * `npm run native`). Where it must be (`D2L_REQUIRE_NATIVE=1`, as CI sets), its absence is an error
+ * rather than a skipped test.
+ */
 export function tfjsNodeInstalled(): boolean {
   try {
     require.resolve('@tensorflow/tfjs-node');
     return true;
-  } catch {
+  } catch (e) {
+    if (process.env.D2L_REQUIRE_NATIVE === '1') {
+      throw new Error(
+        `D2L_REQUIRE_NATIVE=1 but @tensorflow/tfjs-node is not installed (npm run native): ${e}`,
+      );
+    }
     return false;
   }
 }
