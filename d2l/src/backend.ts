@@ -62,7 +62,14 @@ function warmUp(): void {
   try {
     tf.tidy(() => {
       const x = tf.ones([4, 2]);
-      tf.matMul(x, tf.ones([2, 1])).reshape([4]).add(1).mul(2).sub(x.sum(1)).square().mean().dataSync();
+      tf.matMul(x, tf.ones([2, 1]))
+        .reshape([4])
+        .add(1)
+        .mul(2)
+        .sub(x.sum(1))
+        .square()
+        .mean()
+        .dataSync();
     });
   } finally {
     tf.env().set('PROD', prod);
