@@ -4,7 +4,7 @@
  * from a venv that the bench makes with pip on first use), and the notebooks' run time. Repeats are interleaved (backend after backend, one fresh process each) so
  * that load from other processes hits every backend alike; ratios are taken within this run.
  *
- *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--cpu-closed-form]
+ *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--all-closed-form]
  *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv]
  *
  * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
@@ -24,12 +24,14 @@ const DEBIAN_PYTHON = '/usr/bin/python3';
 /** The bench's own venv with a current PyTorch (pip serves the CPU build), made on first use. */
 const TORCH_VENV = path.join(cacheDir(), 'bench-torch');
 const TORCH_REQUIREMENTS = ['torch==2.13.0+cpu', 'numpy'];
+/** Backends whose XᵀX over 10⁶ rows takes a minute (tfjs's matMul with transposeA); run on request. */
+const SLOW_CLOSED_FORM = ['cpu', 'wasm'];
 
 interface Options {
   repeats: number;
   scaleRepeats: number;
   scale: boolean;
-  cpuClosedForm: boolean;
+  allClosedForm: boolean;
   torchVenv: boolean;
   baseline?: string;
   json: string;
@@ -41,7 +43,7 @@ function parseArgs(argv: string[]): Options {
     repeats: 5,
     scaleRepeats: 3,
     scale: true,
-    cpuClosedForm: false,
+    allClosedForm: false,
     torchVenv: true,
     json: path.join(ROOT, '.bench', `results-${stamp}.json`),
   };
@@ -60,7 +62,7 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--repeats') options.repeats = count();
     else if (arg === '--scale-repeats') options.scaleRepeats = count();
     else if (arg === '--no-scale') options.scale = false;
-    else if (arg === '--cpu-closed-form') options.cpuClosedForm = true;
+    else if (arg === '--all-closed-form') options.allClosedForm = true;
     else if (arg === '--no-torch-venv') options.torchVenv = false;
     else if (arg === '--json') options.json = path.resolve(value());
     else if (arg === '--baseline') options.baseline = value();
@@ -214,10 +216,15 @@ async function main(): Promise<void> {
   runners.push(...torches);
   const scaleRunners = options.scale ? runners : [];
   const closedRunners = scaleRunners.filter(
-    (r) => (r.backend !== 'cpu' || options.cpuClosedForm) && (r.module === undefined || baselineHasLstsq),
+    (r) =>
+      (!SLOW_CLOSED_FORM.includes(r.backend) || options.allClosedForm) &&
+      (r.module === undefined || baselineHasLstsq),
   );
-  if (options.scale && !options.cpuClosedForm && backends.includes('cpu')) {
-    notes.push('closed form skipped on cpu (about 30 s a run; --cpu-closed-form includes it)');
+  const slow = SLOW_CLOSED_FORM.filter((b) => backends.includes(b as d2l.BackendName));
+  if (options.scale && !options.allClosedForm && slow.length > 0) {
+    notes.push(
+      `closed form skipped on ${slow.join(' and ')} (about a minute a run; --all-closed-form includes them)`,
+    );
   }
   if (!options.scale) notes.push('scale cases skipped (--no-scale)');
 
