@@ -12,7 +12,7 @@
 // It patches tslab's internals (dist/jupyter.js, dist/executor.js); `missing` lists what it could not
 // find, and test/kernel-preload.test.ts fails when that list is not empty. Plain JavaScript because the
 // kernel runs without tsx.
-/* global process, setImmediate */
+/* global Buffer, process, setImmediate */
 'use strict';
 const { createHmac, randomBytes } = require('node:crypto');
 const path = require('node:path');
@@ -105,7 +105,8 @@ function hookTslab() {
   // Each cell's script gets its own file name, `In[3]`, so its stack frames say which cell they are in.
   const runInThisContext = vm.runInThisContext;
   vm.runInThisContext = function (code, options) {
-    const isCell = running && typeof code === 'string' && /^\((async )?function\(exports, require\) \{ /.test(code);
+    const isCell =
+      running && typeof code === 'string' && /^\((async )?function\(exports, require\) \{ /.test(code);
     if (!isCell || (options && typeof options === 'object' && options.filename)) {
       return runInThisContext.apply(this, arguments);
     }
@@ -198,12 +199,20 @@ function hookTslab() {
       return frame !== null && Number(frame[2]) === cells.get(frame[1])?.js.length;
     };
     const kept = (last < 0 ? frames : frames.slice(0, last + 1)).filter(
-      (line) => !/\(node:|at node:/.test(line) && !line.includes(path.join(tslabDir, 'dist')) && !isWrapper(line),
+      (line) =>
+        !/\(node:|at node:/.test(line) && !line.includes(path.join(tslabDir, 'dist')) && !isWrapper(line),
     );
-    // tslab stores a cell's last expression in `exports.tsLastExpr`; statements otherwise read the same.
-    const normal = (code) => code.trim().replace(/^exports\.\w+ = /, '').replace(/;$/, '');
+    // tslab stores a cell's last expression in `exports.tsLastExpr` and reaches earlier cells'
+    // declarations as `(0, exports.f)` on a Proxy; statements otherwise read the same.
+    const normal = (code) =>
+      code
+        .trim()
+        .replace(/^exports\.\w+ = /, '')
+        .replace(/\(0, exports\.([\w$]+)\)/g, '$1')
+        .replace(/\bexports\.([\w$]+)/g, '$1')
+        .replace(/;$/, '');
     return kept.map((line) =>
-      line.replace(/(In\[\d+\]):(\d+):\d+/, (whole, file, jsLine) => {
+      line.replace(/^(\s+at )Proxy\./, '$1').replace(/(In\[\d+\]):(\d+):\d+/, (whole, file, jsLine) => {
         const cell = cells.get(file);
         const code = normal(cell?.js[Number(jsLine) - 1] ?? '');
         const matches = code ? cell.ts.flatMap((ts, i) => (normal(ts) === code ? [i + 1] : [])) : [];
@@ -248,7 +257,8 @@ function hookTslab() {
     } catch (e) {
       if (e instanceof TaskCanceledError) return { status: 'aborted' };
       // handleExecuteImpl throws the execution count itself when the executor reports a failure.
-      const counted = e !== null && typeof e === 'object' && typeof e.count === 'number' && !(e instanceof Error);
+      const counted =
+        e !== null && typeof e === 'object' && typeof e.count === 'number' && !(e instanceof Error);
       const error = counted && cell ? jupyterError(cell) : thrownError(e, cell?.count);
       await takeInWaitingRequests();
       this.execQueue.reset();
