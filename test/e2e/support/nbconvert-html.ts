@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
-// Reads an HTML page written by `jupyter nbconvert --to html` (nbconvert 6's lab template).
+// Reads an HTML page written by `jupyter nbconvert --to html` (nbconvert 7's lab template).
 import type { Page } from 'playwright-core';
-import type { CellOutcome, RenderedSvg } from './checks';
+import type { CellOutcome, PlotShown } from './checks';
 
 /**
  * Every code cell of the page. nbconvert --execute stops at the first failing cell, so a page that
- * exists means every cell ran; tslab never sends execute_input, so there are no prompt numbers to check.
+ * exists means every cell ran. Error outputs show as stderr, like streams.
  */
 export async function readHtmlCells(page: Page): Promise<CellOutcome[]> {
   return page.evaluate(() => {
@@ -30,42 +30,39 @@ export async function readHtmlCells(page: Page): Promise<CellOutcome[]> {
   });
 }
 
-/** SVG outputs, inline (nbconvert's own template) or as base64 <img> (nbconvert 7.7+, our template). */
-export async function readHtmlSvgs(page: Page): Promise<RenderedSvg[]> {
+/** Image outputs (PNG, SVG inline or as <img>) with the pixels they drew once decoded. */
+export async function readHtmlPlots(page: Page): Promise<PlotShown[]> {
   return page.evaluate(async () => {
     const SHAPES = 'path, line, polyline, polygon, rect, circle, ellipse';
     const cells = Array.from(document.querySelectorAll('.jp-Notebook-cell'));
-    const found: Array<Promise<RenderedSvg>> = cells.flatMap((cell, index) =>
-      Array.from(
-        cell.querySelectorAll('[data-mime-type="image/svg+xml"] svg, [data-mime-type="image/svg+xml"] img'),
-      ).map(async (element) => {
-        let shapes: number;
-        if (element instanceof HTMLImageElement) {
-          await element.decode().catch(() => undefined); // a broken image keeps naturalWidth 0
-          const base64 = element.src.match(/^data:image\/svg\+xml;base64,(.*)$/)?.[1];
-          const svg = base64 ? new DOMParser().parseFromString(atob(base64), 'image/svg+xml') : null;
-          shapes = element.naturalWidth > 0 && svg ? svg.querySelectorAll(SHAPES).length : 0;
-        } else {
-          shapes = element.querySelectorAll(SHAPES).length;
-        }
-        const box = element.getBoundingClientRect();
-        return { cell: index, width: box.width, height: box.height, shapes };
-      }),
+    const found: Array<Promise<PlotShown>> = cells.flatMap((cell, index) =>
+      Array.from(cell.querySelectorAll('.jp-OutputArea-output[data-mime-type^="image/"]')).map(
+        async (output) => {
+          const renderer = output.getAttribute('data-mime-type') ?? '';
+          const element = output.querySelector('img, svg');
+          let inked = 0;
+          if (element instanceof HTMLImageElement) {
+            await element.decode().catch(() => undefined); // a broken image keeps naturalWidth 0
+            if (element.naturalWidth > 0) {
+              const canvas = document.createElement('canvas');
+              canvas.width = element.naturalWidth;
+              canvas.height = element.naturalHeight;
+              const context = canvas.getContext('2d');
+              context?.drawImage(element, 0, 0);
+              const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+              for (let i = 0; i < pixels.length; i += 4) {
+                const white = pixels[i] > 235 && pixels[i + 1] > 235 && pixels[i + 2] > 235;
+                if (pixels[i + 3] >= 128 && !white) inked++;
+              }
+            }
+          } else if (element) {
+            inked = element.querySelectorAll(SHAPES).length;
+          }
+          const box = (element ?? output).getBoundingClientRect();
+          return { cell: index, renderer, width: box.width, height: box.height, inked };
+        },
+      ),
     );
     return Promise.all(found);
   });
-}
-
-/** Lets MathJax (loaded from Debian's files) finish, so its "Loading..." box is not in the screenshot. */
-export async function waitForMathJax(page: Page): Promise<void> {
-  await page
-    .waitForFunction(
-      () => {
-        const message = document.getElementById('MathJax_Message');
-        return !message || message.style.display === 'none' || (message.textContent ?? '') === '';
-      },
-      undefined,
-      { timeout: 20_000 },
-    )
-    .catch(() => undefined); // cosmetic only: a slow MathJax must not fail the test
 }
