@@ -148,8 +148,8 @@ export function findProblems(
   }
   for (const plot of plots) {
     const where = `the plot in cell ${plot.cell}`;
-    if (!renderer.test(plot.mime))
-      problems.push(`${where} was rendered as ${plot.mime}, expected ${String(renderer)}`);
+    if (!renderer.test(plot.renderer))
+      problems.push(`${where} was rendered by ${plot.renderer}, expected ${String(renderer)}`);
     if (!(plot.width > 0 && plot.height > 0))
       problems.push(`${where} is not visible (${plot.width}x${plot.height} px)`);
     if (plot.inked === 0) problems.push(`${where} draws nothing`);
