@@ -2,6 +2,7 @@
 // Drives JupyterLab 4 and Notebook 7 (built from the same parts) the way a user does: menus, dialogs,
 // toolbar buttons and keys. What a run produced is read back from the page (how it rendered) and from
 // the file the server saved (what it holds).
+import * as fs from 'node:fs';
 import type { Page } from 'playwright-core';
 
 export type Ui = 'lab' | 'notebook';
@@ -113,11 +114,11 @@ export async function runSelectedCell(page: Page): Promise<void> {
   await page.keyboard.press('Shift+Enter');
 }
 
-/** Runs cell `index` and waits until it has finished. */
+/** Runs cell `index` in place (Ctrl+Enter) and waits until it has finished. */
 export async function runCell(page: Page, index: number, timeoutMs = 60_000): Promise<void> {
   await watchQueuedPrompts(page);
   await selectCell(page, index);
-  await runSelectedCell(page);
+  await page.keyboard.press('Control+Enter');
   await waitForRunToFinish(page, timeoutMs);
 }
 
@@ -244,20 +245,36 @@ export async function editorLanguages(page: Page): Promise<string[]> {
     .evaluateAll((editors) => [...new Set(editors.map((e) => e.getAttribute('data-language') ?? ''))]);
 }
 
-/** Ctrl+S in the notebook; resolves once `modified()` (the file's mtime) has changed. */
-export async function saveNotebook(page: Page, modified: () => Promise<number>): Promise<void> {
-  const before = await modified();
+/**
+ * Ctrl+S in the notebook; resolves once the file at `file` has changed and holds a whole notebook
+ * (the same parseable text twice in a row: the server may still be writing when the mtime moves).
+ */
+export async function saveNotebook(page: Page, file: string): Promise<void> {
+  const before = fs.statSync(file).mtimeMs;
   await page
     .locator('.jp-Notebook')
     .first()
     .click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('Control+s');
   const deadline = Date.now() + 30_000;
-  while ((await modified()) === before) {
-    if (Date.now() > deadline) throw new Error('the notebook was not saved within 30 s of Ctrl+S');
-    await page.waitForTimeout(100);
+  let last = '';
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`${file} was not saved within 30 s of Ctrl+S`);
+    await page.waitForTimeout(150);
+    if (fs.statSync(file).mtimeMs === before) continue;
+    const text = fs.readFileSync(file, 'utf8');
+    if (text === last && isJson(text)) return;
+    last = text;
   }
-  await page.waitForTimeout(200); // the server writes via a temporary file: let the rename land
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A screenshot of the whole notebook: the viewport is made as tall as the notebook first. */
@@ -270,6 +287,11 @@ export async function screenshotNotebook(page: Page, file: string): Promise<void
     return chrome + (notebook?.scrollHeight ?? document.body.scrollHeight);
   });
   await page.setViewportSize({ width: viewport.width, height: Math.min(Math.max(height, 600), 16_000) });
+  await page.evaluate(() => {
+    const notebook =
+      document.querySelector('.jp-WindowedPanel-outer') ?? document.querySelector('.jp-Notebook');
+    notebook?.scrollTo(0, 0);
+  });
   await page.waitForTimeout(500); // JupyterLab lays out again on resize
   await page.screenshot({ path: file });
   await page.setViewportSize(viewport);
