@@ -12,7 +12,7 @@
 // It patches tslab's internals (dist/jupyter.js, dist/executor.js); `missing` lists what it could not
 // find, and test/kernel-preload.test.ts fails when that list is not empty. Plain JavaScript because the
 // kernel runs without tsx.
-/* global Buffer, process, setImmediate */
+/* global Buffer, process */
 'use strict';
 const { createHmac, randomBytes } = require('node:crypto');
 const path = require('node:path');
@@ -74,7 +74,6 @@ const expected = {
   'JupyterHandlerImpl.handleKernel': typeof Handler?.handleKernel === 'function',
   'ZmqServer.handleExecute': typeof Server?.handleExecute === 'function',
   'ZmqServer.handleShellMessage': typeof Server?.handleShellMessage === 'function',
-  'ZmqServer.init': typeof Server?.init === 'function',
 };
 /** tslab internals this file hooks but did not find (a tslab upgrade changed them): then it hooks none. */
 const missing = Object.keys(expected).filter((name) => !expected[name]);
@@ -112,6 +111,8 @@ function hookTslab() {
     }
     const filename = `In[${running.count}]`;
     cells.set(filename, { js: code.split('\n'), ts: running.source.split('\n') });
+    // Frames from cells older than this lose their line numbers, not their cell.
+    if (cells.size > 1000) cells.delete(cells.keys().next().value);
     return runInThisContext.call(this, code, { ...options, filename });
   };
 
@@ -222,27 +223,19 @@ function hookTslab() {
   }
 
   // ---- 3. the execute queue ------------------------------------------------------------------------
-  /** The kernel's shell socket (set in init), read to see which requests had arrived before an error. */
+  /** The kernel's shell socket, known from the first message. */
   let shell = null;
-  const init = Server.init;
-  Server.init = async function (...args) {
-    const done = init.apply(this, args);
-    shell = this.shell;
-    return done;
-  };
-
-  /** Lets the shell reader take in every request already waiting on the socket (ipykernel's flush). */
-  async function takeInWaitingRequests() {
-    const deadline = Date.now() + 1000;
-    do await new Promise((resolve) => setImmediate(resolve));
-    while (shell && shell.readable && Date.now() < deadline);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  /**
+   * Whether requests that reached the shell socket before the last failure are still unread. They are
+   * aborted as they are read (ipykernel aborts what is waiting when a cell fails), until the socket has
+   * no more waiting: the next request runs.
+   */
+  let backlog = false;
 
   /**
-   * Replaces tslab's handleExecute: the same queue, but after a failure only the requests that were
-   * already queued (or waiting on the socket) are aborted, then the queue takes requests again at once.
-   * `onStart(count)` is called when the cell starts, for execute_input.
+   * Replaces tslab's handleExecute: the same queue, but after a failure only the requests already in
+   * it are aborted (tslab's queue cancels them), then it takes requests again at once (tslab waits
+   * 200 ms, dropping whatever comes). `onStart(count)` is called when the cell starts, for execute_input.
    */
   Handler.handleExecute = async function (request, writeStream, writeDisplayData, onStart) {
     const source = String(request.code ?? '');
@@ -260,7 +253,8 @@ function hookTslab() {
       const counted =
         e !== null && typeof e === 'object' && typeof e.count === 'number' && !(e instanceof Error);
       const error = counted && cell ? jupyterError(cell) : thrownError(e, cell?.count);
-      await takeInWaitingRequests();
+      // Asking the socket (ZMQ_EVENTS) is enough: the reply sent next wakes the reader for the backlog.
+      backlog = Boolean(shell?.readable);
       this.execQueue.reset();
       return { status: 'error', execution_count: counted ? e.count : null, ...error };
     } finally {
@@ -325,23 +319,37 @@ function hookTslab() {
     socket.send([...identities, DELIM, hmac.digest('hex'), ...parts]);
   }
 
+  /** The frames' header when they are a message signed with the connection's key, else null. */
+  function verifiedHeader(server, frames) {
+    const at = frames.findIndex((frame) => Buffer.isBuffer(frame) && frame.equals(DELIM));
+    if (at < 0 || frames.length < at + 6) return null;
+    const hmac = createHmac('sha256', server.connInfo.key);
+    for (const part of frames.slice(at + 2, at + 6)) hmac.update(part);
+    if (hmac.digest('hex') !== frames[at + 1].toString()) return null;
+    try {
+      return { header: JSON.parse(frames[at + 2].toString()), identities: frames.slice(0, at) };
+    } catch {
+      return null;
+    }
+  }
+
   const handleShellMessage = Server.handleShellMessage;
   Server.handleShellMessage = async function (sock, ...frames) {
-    const at = frames.findIndex((frame) => Buffer.isBuffer(frame) && frame.equals(DELIM));
-    let header = null;
-    try {
-      header = at >= 0 ? JSON.parse(frames[at + 2].toString()) : null;
-    } catch {
-      header = null;
-    }
-    if (header?.msg_type !== 'history_request') return handleShellMessage.call(this, sock, ...frames);
-    // Verified as tslab verifies every message; no history is kept, so the answer is an empty one.
-    const hmac = createHmac('sha256', this.connInfo.key);
-    for (const part of frames.slice(at + 2, at + 6)) hmac.update(part);
-    if (hmac.digest('hex') !== frames[at + 1].toString()) return undefined;
-    reply(this, this.iopub, [], header, 'status', { execution_state: 'busy' });
-    reply(this, sock, frames.slice(0, at), header, 'history_reply', { status: 'ok', history: [] });
-    reply(this, this.iopub, [], header, 'status', { execution_state: 'idle' });
-    return undefined;
+    if (sock !== this.shell) return handleShellMessage.call(this, sock, ...frames);
+    shell = sock;
+    const waitedThroughFailure = backlog;
+    if (backlog) backlog = sock.readable;
+    const message = verifiedHeader(this, frames);
+    const type = message?.header.msg_type;
+    const answer = (msgType, content) => {
+      reply(this, this.iopub, [], message.header, 'status', { execution_state: 'busy' });
+      reply(this, sock, message.identities, message.header, msgType, content);
+      reply(this, this.iopub, [], message.header, 'status', { execution_state: 'idle' });
+    };
+    if (type === 'execute_request' && waitedThroughFailure)
+      return answer('execute_reply', { status: 'aborted' });
+    // No history is kept, so the answer is an empty one (tslab logs "unknown msg_type").
+    if (type === 'history_request') return answer('history_reply', { status: 'ok', history: [] });
+    return handleShellMessage.call(this, sock, ...frames);
   };
 }

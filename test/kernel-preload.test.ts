@@ -152,6 +152,18 @@ describe('the d2l-ts kernel', () => {
     );
   });
 
+  test('a request waiting unread while a synchronous cell fails is aborted; one sent after the error runs', async () => {
+    const failing = kernel.execute(
+      'const until = Date.now() + 700;\nwhile (Date.now() < until) {}\nthrow new Error("x");',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the kernel is busy: this one waits on the socket
+    const waiting = kernel.execute('console.log("waited");');
+    expect((await failing.reply).content.status).toBe('error');
+    const after = kernel.execute('console.log("after");');
+    expect((await waiting.reply).content).toEqual({ status: 'aborted' });
+    expect((await after.reply).content.status).toBe('ok');
+  });
+
   test.each([
     ['a busy loop', 'while (true) {}'],
     ['a pending await', 'await new Promise(() => {});'],
