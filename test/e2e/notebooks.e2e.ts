@@ -212,7 +212,7 @@ function comparable(saved: Notebook, runner: Notebook): [string, string] {
   for (const nb of [saved, runner]) {
     for (const cell of nb.cells) {
       for (const output of cell.outputs ?? []) {
-        if (output.output_type === 'stream') output.text = output.text.replace(/\d/g, '#');
+        if (output.output_type === 'stream') output.text = output.text.replace(/\d+/g, '#');
       }
     }
   }
