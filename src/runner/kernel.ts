@@ -318,7 +318,9 @@ export class KernelClient {
     const content = (reply as Message | null)!.content;
     const count = typeof content.execution_count === 'number' ? content.execution_count : null;
     if (interruptedAt) return { status: 'timeout', executionCount: count, killed: false };
-    const status = content.status === 'ok' || content.status === 'abort' ? content.status : 'error';
+    // tslab says 'abort'; ipykernel (and the d2l-ts preload) 'aborted'.
+    const wasAborted = content.status === 'abort' || content.status === 'aborted';
+    const status = content.status === 'ok' ? 'ok' : wasAborted ? 'abort' : 'error';
     return { status, executionCount: count, killed: false };
   }
 
