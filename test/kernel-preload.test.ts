@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KERNEL_PRELOAD, kernelSpec } from '../src/kernelspec';
+import { tfjsNodeInstalled } from './helpers';
 import { KernelSession, type Exchange } from './kernel-session';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -45,6 +46,25 @@ test('with the preload, concurrent sends all go out', () => {
  * The kernel as Jupyter front ends meet it: the kernelspec's argv (tslab with the preload), driven over
  * the wire protocol by a bare client.
  */
+(tfjsNodeInstalled() ? test : test.skip)(
+  "a notebook that imports @tensorflow/tfjs-node without d2l leaves the kernel's stderr empty",
+  () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.TF_CPP_MIN_LOG_LEVEL;
+    delete env.TF_ENABLE_ONEDNN_OPTS;
+    const code =
+      "const tf = require('@tensorflow/tfjs-node'); console.log(tf.getBackend(), tf.ones([2]).sum().dataSync()[0]);";
+    const r = spawnSync(process.execPath, ['--require', KERNEL_PRELOAD, '-e', code], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('tensorflow 2\n');
+    expect(r.stderr).toBe(''); // TensorFlow would write its absl, oneDNN and CPU-feature lines here
+  },
+  60_000,
+);
+
 describe('the d2l-ts kernel', () => {
   const tslabVersion = (): string =>
     JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'tslab', 'package.json'), 'utf8')).version;
