@@ -9,6 +9,9 @@
 //    interrupt; here only requests already queued behind the failing cell are aborted, as ipykernel does.
 // 4. execute_input (so front ends and nbclient record execution counts), history_request answered with
 //    an empty history, and a complete language_info.
+// 5. TensorFlow's start-up log (absl, oneDNN, CPU features) kept off the kernel's stderr, which Jupyter
+//    shows in the server's terminal, for notebooks that import @tensorflow/tfjs-node without d2l (d2l
+//    sets the same defaults); a user who sets these variables keeps theirs.
 // It patches tslab's internals (dist/jupyter.js, dist/executor.js); `missing` lists what it could not
 // find, and test/kernel-preload.test.ts fails when that list is not empty. Plain JavaScript because the
 // kernel runs without tsx.
@@ -18,6 +21,10 @@ const { createHmac, randomBytes } = require('node:crypto');
 const path = require('node:path');
 const util = require('node:util');
 const vm = require('node:vm');
+
+// ---- 5. TensorFlow's log (read by libtensorflow when tfjs-node loads) -------------------------------
+process.env.TF_CPP_MIN_LOG_LEVEL ||= '1';
+process.env.TF_ENABLE_ONEDNN_OPTS ||= '0';
 
 // The tslab copy the kernel runs: tslab switches to a node_modules/tslab found from the working
 // directory (the notebook's folder), else this project's.
