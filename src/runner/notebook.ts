@@ -1,7 +1,8 @@
 /**
  * nbformat 4 notebooks: read, and write byte-for-byte as Jupyter's nbformat.write does (Python's JSON
- * numbers and sorted keys, from ./nbjson; multi-line strings split into lines, trailing newline), so re-running a notebook and saving
- * it from JupyterLab produce the same diff. Writes go to a temporary file renamed over the target.
+ * numbers and sorted keys, from ./nbjson; multi-line strings split into lines, trailing newline), so
+ * re-running a notebook and saving it from JupyterLab produce the same diff. Writes go to a temporary
+ * file renamed over the target.
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
