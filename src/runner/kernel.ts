@@ -16,12 +16,15 @@ const LOOPBACK = '127.0.0.1';
  * How long the runner waits, after a cell's execute_reply, for the next of its outputs or its `idle`
  * status. Outputs may trail the reply (large ones do); a missing `idle` means iopub dropped messages.
  */
-const IDLE_AFTER_REPLY_MS = 10_000;
+const OUTPUT_WAIT_MS = 10_000;
 /** What the kernel printed outside of cells, kept for error reports. */
 const LOG_CHARS = 8192;
 const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
-/** Kills the kernel when this process dies, even by SIGKILL (tslab has no parent watchdog). */
-const EXIT_WITH_PARENT = path.join(__dirname, 'exit-with-parent.js');
+/**
+ * Preloads for Node kernels: kill the kernel when this process dies, even by SIGKILL (tslab has no
+ * parent watchdog); lift its iopub high-water mark so that no output is dropped.
+ */
+const PRELOADS = ['exit-with-parent.js', 'lossless-iopub.js'].map((file) => path.join(__dirname, file));
 
 /** Free TCP ports on loopback, as jupyter_client picks them (bind to port 0, read, release). */
 async function freePorts(count: number): Promise<number[]> {
@@ -64,6 +67,8 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** How long to wait after SIGINT before killing the kernel. */
   interruptGraceMs?: number;
+  /** How long trailing outputs may keep the runner waiting for `idle` after the reply (default 10 s). */
+  outputWaitMs?: number;
   /** Receives every iopub message whose parent is this request, in order. */
   onIopub: (message: Message) => void;
   signal?: AbortSignal;
@@ -154,7 +159,7 @@ export class KernelClient {
     }
 
     const [command, ...args] = options.argv.map((arg) => arg.replace('{connection_file}', connectionFile));
-    const nodeArgs = command === process.execPath ? ['--require', EXIT_WITH_PARENT] : [];
+    const nodeArgs = command === process.execPath ? PRELOADS.flatMap((file) => ['--require', file]) : [];
     // Own process group: a terminal Ctrl-C reaches the runner only, which then stops the kernel itself.
     const child = spawn(command, [...nodeArgs, ...args], {
       cwd: options.cwd,
@@ -307,6 +312,7 @@ export class KernelClient {
     });
     const timeoutMs = options.timeoutMs && Number.isFinite(options.timeoutMs) ? options.timeoutMs : 0;
     const grace = options.interruptGraceMs ?? 5000;
+    const outputWait = options.outputWaitMs ?? OUTPUT_WAIT_MS;
     const started = Date.now();
     let interruptedAt = 0;
     let lost: string | undefined;
@@ -319,10 +325,10 @@ export class KernelClient {
         // Outputs may reach iopub after the reply on shell (large ones do): the cell is done at `idle`.
         // Waiting goes on while its outputs keep coming; silence without `idle` means lost messages.
         const quietSince = reply !== null ? Math.max(lastIopub, replyAt) : 0;
-        if (reply !== null && (idle || now - quietSince > IDLE_AFTER_REPLY_MS)) {
+        if (reply !== null && (idle || now - quietSince > outputWait)) {
           if (!idle) {
             lost =
-              `the kernel's idle status for this cell never arrived (${IDLE_AFTER_REPLY_MS / 1000} s ` +
+              `the kernel's idle status for this cell never arrived (${outputWait / 1000} s ` +
               'after its last message): iopub dropped messages, so outputs may be missing';
           }
           break;
@@ -343,7 +349,7 @@ export class KernelClient {
         }
         const deadlines = [
           interruptedAt ? interruptedAt + grace : timeoutMs && !reply ? started + timeoutMs : Infinity,
-          reply ? quietSince + IDLE_AFTER_REPLY_MS + 1 : Infinity,
+          reply ? quietSince + outputWait + 1 : Infinity,
         ];
         const wait = Math.min(...deadlines, now + 60_000) - now;
         await waitAny(Math.max(1, wait), next, this.exited, aborted);

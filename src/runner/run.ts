@@ -24,6 +24,8 @@ export interface RunOptions {
   interruptGrace?: number;
   /** Seconds to wait for the kernel to start. */
   startTimeout?: number;
+  /** Seconds a cell's trailing outputs may keep the runner waiting after its reply (default 10). */
+  outputWait?: number;
   /** Run with this installed kernelspec (or d2l-ts) whatever the notebook names. */
   kernel?: string;
   /** Kernel command (`{connection_file}` is substituted); default: the chosen kernelspec's argv. */
@@ -286,6 +288,7 @@ async function runCell(
     outcome = await kernel.execute(cell.source, {
       timeoutMs: (options.timeout ?? 0) * 1000,
       interruptGraceMs: (options.interruptGrace ?? 5) * 1000,
+      outputWaitMs: options.outputWait === undefined ? undefined : options.outputWait * 1000,
       onIopub: (message) => outputs.handle(message),
       signal: options.signal,
     });
