@@ -217,13 +217,20 @@ describe('CellOutputs with a limit', () => {
     expect(cell.cut).toEqual({ droppedChars: 200, droppedOutputs: 20 });
   });
 
-  it("still finds tslab's error text after the cut, and a clear_output starts afresh", () => {
+  it("still finds tslab's error text after the cut or before a note, and a clear_output starts afresh", () => {
     const failed = new CellOutputs(new DisplayRegistry(), 10);
     failed.handle(stream('stdout', 'x'.repeat(50)));
     failed.handle(stream('stderr', 'TypeError: late\n    at f (x:1:1)\n'));
     expect(failed.finish(true)).toContainEqual(
       expect.objectContaining({ output_type: 'error', ename: 'TypeError', evalue: 'late' }),
     );
+    const noted = new CellOutputs(new DisplayRegistry(), 0);
+    noted.handle(stream('stderr', 'RangeError: real\n'));
+    noted.pushNote('[d2l-ts runner: outputs may be missing]\n');
+    expect(noted.finish(true)).toEqual([
+      expect.objectContaining({ output_type: 'error', ename: 'RangeError', evalue: 'real' }),
+      { output_type: 'stream', name: 'stderr', text: '[d2l-ts runner: outputs may be missing]\n' },
+    ]);
     const cleared = new CellOutputs(new DisplayRegistry(), 10);
     cleared.handle(stream('stdout', 'x'.repeat(50)));
     cleared.handle({ ...stream('stdout', ''), header: { ...header, msg_type: 'clear_output' }, content: {} });

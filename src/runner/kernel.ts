@@ -237,9 +237,9 @@ export class KernelClient {
     let subscribed = false;
     const sent: string[] = [];
     let wake = (): void => {};
-    const aborted = new Promise<void>((resolve) =>
-      signal?.addEventListener('abort', () => resolve(), { once: true }),
-    );
+    let onAbort = (): void => {};
+    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       while (!(replied && subscribed)) {
         if (!this.alive) {
@@ -268,6 +268,7 @@ export class KernelClient {
       }
     } finally {
       for (const id of sent) this.pending.delete(id);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

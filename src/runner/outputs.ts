@@ -90,7 +90,10 @@ export class CellOutputs {
   private outputs: Output[] = [];
   private clearOnNextOutput = false;
   private size = 0;
+  /** The truncation note, once the limit is reached. */
   private note: StreamOutput | null = null;
+  /** The runner's own notes (truncation, lost messages). */
+  private readonly notes = new Set<Output>();
   private droppedChars = 0;
   private droppedOutputs = 0;
   /** The last output dropped for size: kept if it is stderr, as it may hold the cell's error. */
@@ -135,6 +138,13 @@ export class CellOutputs {
     this.outputs.push(output);
   }
 
+  /** Appends a note from the runner on stderr, which is never taken for the cell's error text. */
+  pushNote(text: string): void {
+    const note: StreamOutput = { output_type: 'stream', name: 'stderr', text };
+    this.notes.add(note);
+    this.outputs.push(note);
+  }
+
   /** What the saved outputs lack for size, or null when they are whole. */
   get cut(): OutputCut | null {
     return this.note ? { droppedChars: this.droppedChars, droppedOutputs: this.droppedOutputs } : null;
@@ -172,6 +182,7 @@ export class CellOutputs {
         if (kept > 0) this.add({ ...output, text: output.text.slice(0, kept) });
       }
       this.note = { output_type: 'stream', name: 'stderr', text: '' };
+      this.notes.add(this.note);
       this.outputs.push(this.note);
     }
     this.droppedChars += size - kept;
@@ -186,8 +197,7 @@ export class CellOutputs {
       output.output_type === 'stream' &&
       output.name === 'stdout' &&
       last?.output_type === 'stream' &&
-      last.name === 'stdout' &&
-      last !== this.note
+      last.name === 'stdout'
     ) {
       last.text += output.text;
     } else {
@@ -208,14 +218,14 @@ export class CellOutputs {
     let last = -1;
     for (let i = this.outputs.length - 1; i >= 0; i--) {
       const o = this.outputs[i];
-      if (o.output_type === 'stream' && o.name === 'stderr' && o !== this.note) {
+      if (o.output_type === 'stream' && o.name === 'stderr' && !this.notes.has(o)) {
         last = i;
         break;
       }
     }
     if (last < 0) return;
     const isDiagnostic = (o: Output | undefined): boolean =>
-      o?.output_type === 'stream' && o.name === 'stderr' && o !== this.note && DIAGNOSTIC.test(o.text);
+      o?.output_type === 'stream' && o.name === 'stderr' && !this.notes.has(o) && DIAGNOSTIC.test(o.text);
     let first = last;
     const lastText = (this.outputs[last] as StreamOutput).text;
     if (DIAGNOSTIC.test(lastText)) {

@@ -71,7 +71,7 @@ export function summaryTable(results: readonly NotebookResult[]): string {
   const rows = results.map((r) => {
     const notes = [
       ...(r.storedErrors.length > 0 ? [`${r.storedErrors.length} stored errors`] : []),
-      ...(r.cut.length > 0 ? [`output cut in ${r.cut.length} cells`] : []),
+      ...(r.cut.length > 0 ? [`output cut in ${r.cut.length} cell${r.cut.length === 1 ? '' : 's'}`] : []),
     ];
     return [
       r.notebook,

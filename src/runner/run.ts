@@ -299,7 +299,7 @@ async function runCell(
   if (outcome.status === 'cancelled') return { outcome };
   const seconds = options.timeout ?? 0;
   if (outcome.lost) {
-    outputs.push({ output_type: 'stream', name: 'stderr', text: `\n[d2l-ts runner: ${outcome.lost}]\n` });
+    outputs.pushNote(`\n[d2l-ts runner: ${outcome.lost}]\n`);
   }
   if (outcome.status === 'timeout') {
     outputs.push({
