@@ -106,6 +106,11 @@ async function run(args: string[]): Promise<number> {
     }
   }
   if (notebooks.length === 0) throw new UsageError('paths: no .ipynb files found');
+  try {
+    checkTargets(notebooks, values.out); // before anything runs
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 
   // Stopped by a signal, or when npm (or whoever started this) is gone: kill the kernels, keep files.
   const controller = new AbortController();
@@ -119,12 +124,6 @@ async function run(args: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => stop(`interrupted (${signal})`, SIGNAL_EXIT[signal]);
   for (const signal of Object.keys(SIGNAL_EXIT)) process.on(signal, onSignal);
   const unwatch = watchLauncher((who) => stop(`${who} exited`, SIGNAL_EXIT.SIGTERM));
-
-  try {
-    checkTargets(notebooks, values.out);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 
   const started = Date.now();
   let results;
