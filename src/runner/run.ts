@@ -188,8 +188,8 @@ export async function runPrepared(
     // Read under the lock (a kernel started early read it before), so no other run's write is lost.
     prepared = early ? { ...early.prepared, nb: readNotebook(notebook) } : prepare(notebook, options);
     result.cells = prepared.nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
-    options.onProgress?.({ type: 'start', notebook, cells: result.cells });
     if (options.signal?.aborted) throw new Error('cancelled');
+    options.onProgress?.({ type: 'start', notebook, cells: result.cells });
     kernel = await (early?.kernel ?? startKernel(prepared, options));
   } catch (error) {
     release();
