@@ -17,6 +17,14 @@ function stopwatch(): () => { seconds: number; cpu: number } {
   };
 }
 
+/** `d2l.synthetic_data` with the true weights given as numbers. */
+function syntheticData(true_w: number[], true_b: number, n: number): [tf.Tensor2D, tf.Tensor2D] {
+  const w = tf.tensor1d(true_w);
+  const data = d2l.synthetic_data(w, true_b, n);
+  w.dispose();
+  return data;
+}
+
 export interface LoopResult {
   seconds: number;
   /** CPU time of the loop, in seconds. */
@@ -35,7 +43,7 @@ function maxAbsError(trueW: number[], w: tf.Tensor): number {
 export function scratch(): LoopResult {
   const true_w = [2, -3.4];
   const true_b = 4.2;
-  const [features, labels] = d2l.synthetic_data(true_w, true_b, 1000);
+  const [features, labels] = syntheticData(true_w, true_b, 1000);
   const w = tf.tidy(() => tf.variable(tf.randomNormal([2, 1], 0, 0.01), true));
   const b = tf.tidy(() => tf.variable(tf.zeros([1]), true));
   const [lr, num_epochs, batch_size] = [0.03, 3, 10];
@@ -64,6 +72,39 @@ export function scratch(): LoopResult {
   return { seconds, cpu, steps, error };
 }
 
+/**
+ * The same 3.2 loop in the shortest plain TensorFlow.js, without the d2l helpers: the yardstick for
+ * what the helpers cost (`npm run bench` reports d2l ÷ plain per backend).
+ */
+export function scratchPlain(): LoopResult {
+  const true_w = [2, -3.4];
+  const [features, labels] = syntheticData(true_w, 4.2, 1000);
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([2, 1], 0, 0.01), true));
+  const b = tf.tidy(() => tf.variable(tf.zeros([1]), true));
+  const [lr, num_epochs, batch_size, n] = [0.03, 3, 10, 1000];
+  let steps = 0;
+  const stop = stopwatch();
+  for (let epoch = 0; epoch < num_epochs; epoch++) {
+    const order = tf.util.createShuffledIndices(n);
+    for (let i = 0; i < n; i += batch_size) {
+      tf.tidy(() => {
+        const rows = tf.tensor1d(Int32Array.from(order.subarray(i, i + batch_size)), 'int32');
+        const [X, y] = [tf.gather(features, rows), tf.gather(labels, rows)];
+        const loss = (): tf.Scalar => tf.matMul(X, w).add(b).sub(y).square().div(2).sum();
+        const { grads } = tf.variableGrads(loss, [w, b]);
+        w.assign(w.sub(grads[w.name].mul(lr / batch_size)));
+        b.assign(b.sub(grads[b.name].mul(lr / batch_size)));
+      });
+      steps++;
+    }
+    tf.tidy(() => tf.matMul(features, w).add(b).sub(labels).square().div(2).mean().dataSync()[0]);
+  }
+  const { seconds, cpu } = stop();
+  const error = maxAbsError(true_w, w);
+  tf.dispose([features, labels, w, b]);
+  return { seconds, cpu, steps, error };
+}
+
 function conciseSetup(): {
   true_w: number[];
   features: tf.Tensor2D;
@@ -71,7 +112,7 @@ function conciseSetup(): {
   net: tf.Sequential;
 } {
   const true_w = [2, -3.4];
-  const [features, labels] = d2l.synthetic_data(true_w, 4.2, 1000);
+  const [features, labels] = syntheticData(true_w, 4.2, 1000);
   const net = tf.sequential({
     layers: [
       tf.layers.dense({
@@ -99,6 +140,34 @@ export function conciseMinimize(): LoopResult {
   for (let epoch = 0; epoch < 3; epoch++) {
     for (const [X, y] of data_iter) {
       trainer.minimize(() => loss(y, net.apply(X) as tf.Tensor));
+      steps++;
+    }
+    tf.tidy(() => loss(labels, net.apply(features) as tf.Tensor).dataSync()[0]);
+  }
+  const { seconds, cpu } = stop();
+  const error = maxAbsError(true_w, net.getWeights()[0]);
+  tf.dispose([features, labels]);
+  net.dispose();
+  trainer.dispose();
+  return { seconds, cpu, steps, error };
+}
+
+/** The 3.3 custom loop in plain TensorFlow.js: batches gathered by shuffled index, no `d2l.load_array`. */
+export function concisePlain(): LoopResult {
+  const { true_w, features, labels, net } = conciseSetup();
+  const loss = tf.losses.meanSquaredError;
+  const trainer = tf.train.sgd(0.03);
+  const n = features.shape[0];
+  let steps = 0;
+  const stop = stopwatch();
+  for (let epoch = 0; epoch < 3; epoch++) {
+    const order = tf.util.createShuffledIndices(n);
+    for (let i = 0; i < n; i += 10) {
+      tf.tidy(() => {
+        const rows = tf.tensor1d(Int32Array.from(order.subarray(i, i + 10)), 'int32');
+        const [X, y] = [tf.gather(features, rows), tf.gather(labels, rows)];
+        trainer.minimize(() => loss(y, net.apply(X) as tf.Tensor));
+      });
       steps++;
     }
     tf.tidy(() => loss(labels, net.apply(features) as tf.Tensor).dataSync()[0]);
@@ -165,7 +234,7 @@ export interface ScaleResult {
 /** n = 1e6 examples, d = 100 features: one SGD epoch and/or the closed form. */
 export function scale(opts: { epoch: boolean; closed: boolean }, n = 1000000, d = 100): ScaleResult {
   const true_w = Array.from({ length: d }, (_, i) => Math.sin(i + 1) * 2);
-  const [features, labels] = d2l.synthetic_data(true_w, 4.2, n);
+  const [features, labels] = syntheticData(true_w, 4.2, n);
   const result: ScaleResult = { error: NaN };
   if (opts.epoch) {
     const w = tf.tidy(() => tf.variable(tf.randomNormal([d, 1], 0, 0.01), true));

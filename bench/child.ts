@@ -8,7 +8,7 @@
  */
 import type { BackendName } from 'd2l';
 import { d2l } from './d2l';
-import { conciseFit, conciseMinimize, scale, scratch, vectorise } from './cases';
+import { conciseFit, conciseMinimize, concisePlain, scale, scratch, scratchPlain, vectorise } from './cases';
 
 /**
  * Runs per process. V8 needs about 3000 small steps before tfjs's code is fully compiled, so warm
@@ -62,18 +62,30 @@ async function main(): Promise<void> {
     const cold = await run('scratch', scratch);
     add('scratch_cold', cold.seconds / cold.steps);
     add('scratch_cold_cpu', cold.cpu / cold.steps);
+    // Each warm run of a d2l loop is followed by the same loop in plain tfjs (bench/cases.ts), in the
+    // same process and JIT state, so that d2l ÷ plain measures what the helpers cost.
     for (let i = 1; i < SCRATCH_RUNS; i++) {
       const r = await run('scratch', scratch);
-      if (i >= JIT_RUNS) add('scratch_warm', r.seconds / r.steps);
-      if (i >= JIT_RUNS) add('scratch_warm_cpu', r.cpu / r.steps);
+      const p = await run('scratch_plain', scratchPlain);
+      if (i >= JIT_RUNS) {
+        add('scratch_warm', r.seconds / r.steps);
+        add('scratch_warm_cpu', r.cpu / r.steps);
+        add('scratch_plain_warm', p.seconds / p.steps);
+      }
       report.errors.scratch = r.error;
+      report.errors.scratch_plain = p.error;
     }
     for (let i = 0; i < CONCISE_RUNS; i++) {
       const r = await run('concise_minimize', conciseMinimize);
+      const p = await run('concise_plain', concisePlain);
       if (i === 0) add('concise_minimize_first', r.seconds);
-      if (i >= CONCISE_RUNS / 2) add('concise_minimize', r.seconds);
-      if (i >= CONCISE_RUNS / 2) add('concise_minimize_cpu', r.cpu);
+      if (i >= CONCISE_RUNS / 2) {
+        add('concise_minimize', r.seconds);
+        add('concise_minimize_cpu', r.cpu);
+        add('concise_plain', p.seconds);
+      }
       report.errors.concise_minimize = r.error;
+      report.errors.concise_plain = p.error;
     }
     for (let i = 0; i < FIT_RUNS; i++) {
       const r = await run('concise_fit', conciseFit);

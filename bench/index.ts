@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: times the chapter's loops on every TensorFlow.js backend that loads, next to
- * PyTorch running the book's code when /usr/bin/python3 can import torch, and the notebooks' run time
- * when the runner exists. Repeats are interleaved (backend after backend, one fresh process each) so
+ * PyTorch running the book's code (Debian's, when /usr/bin/python3 imports torch, and a current one
+ * from a venv that the bench makes with pip on first use), and the notebooks' run time. Repeats are interleaved (backend after backend, one fresh process each) so
  * that load from other processes hits every backend alike; ratios are taken within this run.
  *
  *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--cpu-closed-form]
- *                    [--baseline GIT_REF] [--json PATH] [--notebook-repeats N] [--notebooks-only]
+ *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv] [--notebook-repeats N]
+ *                    [--notebooks-only]
  *
  * The notebooks also run side by side with `jupyter nbconvert --execute` (bench/notebooks.ts) when a
  * Python with nbconvert is found; --notebooks-only runs just that comparison.
@@ -18,18 +19,23 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as d2l from 'd2l';
+import { cacheDir } from '../src/native';
 import type { ChildReport } from './child';
 import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
-const PYTHON = '/usr/bin/python3';
+const DEBIAN_PYTHON = '/usr/bin/python3';
+/** The bench's own venv with a current PyTorch (pip serves the CPU build), made on first use. */
+const TORCH_VENV = path.join(cacheDir(), 'bench-torch');
+const TORCH_REQUIREMENTS = ['torch==2.13.0+cpu', 'numpy'];
 
 interface Options {
   repeats: number;
   scaleRepeats: number;
   scale: boolean;
   cpuClosedForm: boolean;
+  torchVenv: boolean;
   baseline?: string;
   json: string;
   notebookRepeats: number;
@@ -43,6 +49,7 @@ function parseArgs(argv: string[]): Options {
     scaleRepeats: 3,
     scale: true,
     cpuClosedForm: false,
+    torchVenv: true,
     json: path.join(ROOT, '.bench', `results-${stamp}.json`),
     notebookRepeats: 3,
     notebooksOnly: false,
@@ -63,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--scale-repeats') options.scaleRepeats = count();
     else if (arg === '--no-scale') options.scale = false;
     else if (arg === '--cpu-closed-form') options.cpuClosedForm = true;
+    else if (arg === '--no-torch-venv') options.torchVenv = false;
     else if (arg === '--json') options.json = path.resolve(value());
     else if (arg === '--baseline') options.baseline = value();
     else if (arg === '--notebook-repeats') options.notebookRepeats = count();
@@ -76,6 +84,8 @@ function parseArgs(argv: string[]): Options {
 interface Runner {
   name: string;
   backend: string;
+  /** For PyTorch: the Python that imports it. */
+  python?: string;
   /** A baseline build of d2l (D2L_BENCH_MODULE), or the workspace package when absent. */
   module?: string;
 }
@@ -89,8 +99,8 @@ interface Job {
 function runJob(job: Job): Promise<ChildReport> {
   const { runner, group } = job;
   const [cmd, args] =
-    runner.backend === 'pytorch'
-      ? [PYTHON, [path.join(ROOT, 'bench/pytorch_reference.py'), group]]
+    runner.python !== undefined
+      ? [runner.python, [path.join(ROOT, 'bench/pytorch_reference.py'), group, runner.name]]
       : [
           path.join(ROOT, 'node_modules/.bin/tsx'),
           [path.join(ROOT, 'bench/child.ts'), runner.backend, group, runner.name],
@@ -128,15 +138,41 @@ function buildBaseline(ref: string): { module: string; label: string; hasLstsq: 
   return { module: path.join(dir, 'd2l/dist/index.js'), label: sha, hasLstsq };
 }
 
-function hasTorch(): string | null {
+function torchVersion(python: string): string | null {
   try {
-    return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], {
+    return execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
   } catch {
     return null;
   }
+}
+
+/** The Pythons that import torch: Debian's, and the bench's venv (made here when it is missing). */
+function torchRunners(makeVenv: boolean, notes: string[]): Runner[] {
+  const venvPython = path.join(TORCH_VENV, 'bin', 'python');
+  if (makeVenv && torchVersion(venvPython) === null) {
+    progress(`bench: making ${TORCH_VENV} with ${TORCH_REQUIREMENTS.join(' ')} (once; about 200 MB)`);
+    try {
+      execFileSync('python3', ['-m', 'venv', TORCH_VENV], { stdio: 'inherit' });
+      // --retries 0: an index that cannot be reached fails at once instead of after minutes.
+      execFileSync(venvPython, ['-m', 'pip', 'install', '--retries', '0', '-q', ...TORCH_REQUIREMENTS], {
+        stdio: 'inherit',
+      });
+    } catch (e) {
+      notes.push(`PyTorch venv not made (${(e as Error).message.split('\n')[0]})`);
+    }
+  }
+  const runners: Runner[] = [];
+  for (const python of [DEBIAN_PYTHON, venvPython]) {
+    const version = torchVersion(python);
+    if (version !== null) runners.push({ name: `pytorch ${version}`, backend: 'pytorch', python });
+  }
+  if (runners.length === 0) {
+    notes.push(`PyTorch skipped: neither ${DEBIAN_PYTHON} nor ${venvPython} imports torch`);
+  }
+  return runners;
 }
 
 /** Notebook run time needs the notebooks and the headless runner (src/runner, src/cli.ts). */
@@ -204,7 +240,6 @@ async function main(): Promise<void> {
     return;
   }
   const backends = await d2l.availableBackends();
-  const torch = hasTorch();
   const notes: string[] = [];
   const runners: Runner[] = backends.map((b) => ({ name: b, backend: b }));
   let baselineHasLstsq = true;
@@ -215,8 +250,8 @@ async function main(): Promise<void> {
     for (const b of backends) runners.push({ name: `${b}@${base.label}`, backend: b, module: base.module });
     if (!base.hasLstsq) notes.push(`closed form skipped at ${base.label}: no d2l.lstsq there`);
   }
-  if (torch !== null) runners.push({ name: 'pytorch', backend: 'pytorch' });
-  else notes.push(`PyTorch skipped: ${PYTHON} cannot import torch (Debian: apt-get install python3-torch)`);
+  const torches = torchRunners(options.torchVenv, notes);
+  runners.push(...torches);
   const scaleRunners = options.scale ? runners : [];
   const closedRunners = scaleRunners.filter(
     (r) => (r.backend !== 'cpu' || options.cpuClosedForm) && (r.module === undefined || baselineHasLstsq),
@@ -257,13 +292,9 @@ async function main(): Promise<void> {
   }
   progress('');
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
-  const torchThreads = reports.find((r) => r.backend === 'pytorch')?.threads;
-  if (torchThreads !== undefined) {
-    notes.push(
-      `PyTorch: torch.get_num_threads() = ${torchThreads}, but its matrix products run in the system BLAS, ` +
-        `which may use every core (see the CPU-time rows); d2l.lstsq runs on one thread ` +
-        `(${os.availableParallelism()} cores here)`,
-    );
+  for (const torch of torches) {
+    const threads = reports.find((r) => r.backend === torch.name)?.threads;
+    if (threads !== undefined) notes.push(`${torch.name}: torch.get_num_threads() = ${threads}`);
   }
 
   const summary: Summary = summarise(
@@ -279,7 +310,7 @@ async function main(): Promise<void> {
     commit: gitCommit(),
     node: process.version,
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadavg: os.loadavg() },
-    pytorch: torch,
+    pytorch: torches.map((t) => t.name),
     baseline: options.baseline,
     options,
     notes,

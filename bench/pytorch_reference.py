@@ -1,8 +1,8 @@
 """The book's PyTorch code for the cases that `npm run bench` measures (d2l-en 0.17, sections 3.1-3.3).
 
-Run by bench/index.ts when /usr/bin/python3 can import torch, one process per group, like
-bench/child.ts: `python3 bench/pytorch_reference.py small|epoch|closed` prints one JSON line with the
-same sample names. Times are in seconds (per step for the from-scratch loop).
+Run by bench/index.ts with each Python that imports torch, one process per group, like
+bench/child.ts: `python3 bench/pytorch_reference.py small|epoch|closed [NAME]` prints one JSON line
+with the same sample names (NAME labels the report). Times are in seconds (per step for the from-scratch loop).
 """
 import json
 import math
@@ -145,7 +145,7 @@ def scale_epoch(batch_size=1000):
         l.sum().backward()
         sgd([w, b], 0.03, batch_size)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"seconds": seconds, "cpu": cpu, "error": float((w[:, 0] - true_w).abs().max())}
+    return {"seconds": seconds, "cpu": cpu, "error": float((w.detach()[:, 0] - true_w).abs().max())}
 
 
 def closed_form():
@@ -169,7 +169,7 @@ def closed_form():
 SCRATCH_RUNS, CONCISE_RUNS, JIT_RUNS = 20, 12, 10  # as in bench/child.ts
 
 
-def main(group):
+def main(group, name):
     first_op()
     random.seed(42)
     torch.manual_seed(42)
@@ -216,7 +216,7 @@ def main(group):
     else:
         raise SystemExit(f"unknown group {group!r}; expected small, epoch or closed")
     return {
-        "backend": "pytorch",
+        "backend": name,
         "version": torch.__version__,
         "threads": torch.get_num_threads(),
         "group": group,
@@ -229,4 +229,4 @@ def main(group):
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    print(json.dumps(main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "pytorch")))

@@ -5,8 +5,10 @@ import type { ChildReport } from './child';
 const METRICS: { key: string; label: string; unit: 'µs' | 'ms' | 's' | 'MB'; scale: number }[] = [
   { key: 'scratch_cold', label: 'scratch step, cold (1st run in process)', unit: 'µs', scale: 1e6 },
   { key: 'scratch_warm', label: 'scratch step, warm', unit: 'µs', scale: 1e6 },
+  { key: 'scratch_plain_warm', label: 'scratch step, warm, plain tfjs', unit: 'µs', scale: 1e6 },
   { key: 'concise_minimize_first', label: 'concise 3 epochs, minimize, 1st run', unit: 'ms', scale: 1e3 },
   { key: 'concise_minimize', label: 'concise 3 epochs, minimize, warm', unit: 'ms', scale: 1e3 },
+  { key: 'concise_plain', label: 'concise 3 epochs, minimize, plain tfjs', unit: 'ms', scale: 1e3 },
   { key: 'concise_fit', label: 'concise 3 epochs, model.fit, warm', unit: 'ms', scale: 1e3 },
   { key: 'vectorise_loop', label: 'add 1e5 element by element', unit: 'ms', scale: 1e3 },
   { key: 'vectorise_once_cold', label: 'add 1e5 at once, 1st time', unit: 'µs', scale: 1e6 },
@@ -104,16 +106,30 @@ function ratio(a: Stat | undefined, b: Stat | undefined): string {
   return a === undefined || b === undefined ? '' : `${(a.median / b.median).toFixed(2)}×`;
 }
 
+const isTorch = (runner: string): boolean => runner.startsWith('pytorch');
+
+/** The PyTorch with the smallest median on a row (lower is better on every row). */
+function fasterTorch(byRunner: Record<string, Stat>): Stat | undefined {
+  const torches = Object.entries(byRunner).filter(([r]) => isTorch(r));
+  return torches.sort(([, a], [, b]) => a.median - b.median)[0]?.[1];
+}
+
 /** A Markdown table: median (min–max) per runner, and ratios of medians measured in this run. */
 export function formatTable(summary: Summary, notes: string[]): string {
-  const mains = summary.runners.filter((r) => r !== 'pytorch' && !r.includes('@'));
+  const mains = summary.runners.filter((r) => !isTorch(r) && !r.includes('@'));
   const baselines = summary.runners.filter((r) => r.includes('@'));
+  const withTorch = summary.runners.some(isTorch);
   const ratioCols = [
-    ...(summary.runners.includes('pytorch') ? mains.map((b) => [b, 'pytorch']) : []),
     ...(mains.includes('wasm') && mains.includes('cpu') ? [['wasm', 'cpu']] : []),
     ...baselines.map((r) => [r.split('@')[0], r]),
   ];
-  const header = ['case', 'unit', ...summary.runners, ...ratioCols.map(([a, b]) => `${a} / ${b}`)];
+  const header = [
+    'case',
+    'unit',
+    ...summary.runners,
+    ...(withTorch ? mains.map((b) => `${b} / faster PyTorch`) : []),
+    ...ratioCols.map(([a, b]) => `${a} / ${b}`),
+  ];
   const rows = [header, header.map(() => '---')];
   for (const m of METRICS) {
     const byRunner = summary.stats[m.key];
@@ -124,7 +140,14 @@ export function formatTable(summary: Summary, notes: string[]): string {
       const [med, lo, hi] = [s.median, s.min, s.max].map((x) => fmt(x * m.scale));
       return s.n > 1 ? `${med} (${lo}–${hi})` : med;
     });
-    rows.push([m.label, m.unit, ...cells, ...ratioCols.map(([a, b]) => ratio(byRunner[a], byRunner[b]))]);
+    const torch = fasterTorch(byRunner);
+    rows.push([
+      m.label,
+      m.unit,
+      ...cells,
+      ...(withTorch ? mains.map((b) => ratio(byRunner[b], torch)) : []),
+      ...ratioCols.map(([a, b]) => ratio(byRunner[a], byRunner[b])),
+    ]);
   }
   const lines = rows.map((r) => `| ${r.join(' | ')} |`);
   const leaky = Object.entries(summary.leaks).flatMap(([runner, byCase]) =>
@@ -140,6 +163,12 @@ export function formatTable(summary: Summary, notes: string[]): string {
         .join(', ')}`,
   );
   lines.push(`max |w − true_w| after training: ${errs.join('; ')}`);
+  const helperCost = (key: string, plain: string): string =>
+    mains.map((b) => `${b} ${ratio(summary.stats[key]?.[b], summary.stats[plain]?.[b]) || '–'}`).join(', ');
+  lines.push(
+    `d2l helpers / plain tfjs, same process: 3.2 step ${helperCost('scratch_warm', 'scratch_plain_warm')}; ` +
+      `3.3 loop ${helperCost('concise_minimize', 'concise_plain')}`,
+  );
   lines.push('median (min–max) over fresh processes; ratios are of medians from this run');
   lines.push('CPU time = user + system time of the process, steadier than wall time on a busy machine');
   for (const note of notes) lines.push(`note: ${note}`);

@@ -47,6 +47,25 @@ describe('backend selection', () => {
     expect(runNode(code, { D2L_BACKEND: 'cpu' })).toEqual({ status: 0, out: 'ok\n' });
   });
 
+  const native = tfjsNodeInstalled() ? test : test.skip;
+
+  native('the native backend loads without a line on stderr (TensorFlow logs its start-up there)', () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, D2L_BACKEND: '' };
+    delete env.TF_CPP_MIN_LOG_LEVEL;
+    delete env.TF_ENABLE_ONEDNN_OPTS;
+    const r = spawnSync(process.execPath, ['-e', printReady], { cwd: root, env, encoding: 'utf8' });
+    expect(r.stdout).toContain('backend=tensorflow tf=tensorflow');
+    expect(r.stderr).toBe('');
+  });
+
+  native('a forced backend survives a later import of @tensorflow/tfjs-node', () => {
+    const code = `require('d2l').ready().then(() => {
+      require('@tensorflow/tfjs-node');
+      console.log('after=' + require('d2l').tf.getBackend());
+    });`;
+    expect(runNode(code, { D2L_BACKEND: 'wasm' })).toEqual({ status: 0, out: 'after=wasm\n' });
+  });
+
   test('an unknown D2L_BACKEND is rejected, naming the choices', () => {
     const { status, out } = runNode(printReady, { D2L_BACKEND: 'webgl' });
     expect(status).toBe(3);

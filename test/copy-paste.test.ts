@@ -20,7 +20,7 @@ console.log(\`Timer: \${t >= 0 && timer.times.length === 1 && timer.avg() === t 
     prints: 'Timer: true',
   },
   synthetic_data: {
-    code: `const [X, y] = synthetic_data([2, -3.4], 4.2, 5);
+    code: `const [X, y] = synthetic_data(tf.tensor1d([2, -3.4]), 4.2, 5);
 console.log(\`synthetic_data: \${JSON.stringify([X.shape, y.shape])}\`);`,
     prints: 'synthetic_data: [[5,2],[5,1]]',
   },
@@ -41,16 +41,16 @@ console.log(\`data_iter: \${sizes.join(',')} leaked \${tf.memory().numTensors - 
   },
   sgd: {
     code: `const v = tf.variable(tf.tensor1d([1]));
-sgd([v], [tf.tensor1d([2])], 0.5, 2);
+sgd([v], { [v.name]: tf.tensor1d([2]) }, 0.5, 2);
 console.log(\`sgd: \${v.dataSync()[0]}\`);`,
     prints: 'sgd: 0.5',
   },
   load_array: {
     code: `const loader = load_array([tf.zeros([5, 2]), tf.zeros([5])], 2, false);
 const sizes: number[] = [];
-for (const [X, y] of loader) sizes.push(X.shape[0] * 10 + y.shape[0]);
-console.log(\`load_array: \${loader.numBatches} batches \${sizes.join(',')}\`);`,
-    prints: 'load_array: 3 batches 22,22,11',
+for (let epoch = 0; epoch < 2; epoch++) for (const [X, y] of loader) sizes.push(X.shape[0] * 10 + y.shape[0]);
+console.log(\`load_array: \${sizes.join(',')}\`);`,
+    prints: 'load_array: 22,22,11,22,22,11',
   },
 };
 

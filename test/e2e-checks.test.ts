@@ -1,6 +1,5 @@
 // The pure parts of the end-to-end harness (test/e2e), which `npm test` can check without Jupyter.
-import { findProblems, type CellOutcome, type RenderedSvg } from './e2e/support/checks';
-import { svgTemplateFor } from './e2e/support/jupyter';
+import { findProblems, type CellOutcome, type RenderedImage } from './e2e/support/checks';
 import { EXPECTATIONS, selectNotebooks } from './e2e/notebooks';
 
 const cell = (index: number, text: string, extra: Partial<CellOutcome> = {}): CellOutcome => ({
@@ -11,14 +10,14 @@ const cell = (index: number, text: string, extra: Partial<CellOutcome> = {}): Ce
   errors: '',
   ...extra,
 });
-const svg = (width = 300, height = 150, shapes = 3): RenderedSvg => ({ cell: 1, width, height, shapes });
+const image = (width = 300, height = 150, inked = 3): RenderedImage => ({ cell: 1, width, height, inked });
 
 describe('findProblems', () => {
   const cells = [cell(1, 'backend: wasm\n'), cell(2, 'epoch 1, loss 0.5\nepoch 2, loss 0.25\n')];
 
   test('accepts expected lines in order, whole strings or patterns, with other lines between', () => {
     const expectation = { path: 'a.ipynb', lines: ['backend: wasm', /^epoch 2, loss 0\.\d+$/], plots: 1 };
-    expect(findProblems(expectation, cells, [svg()])).toEqual([]);
+    expect(findProblems(expectation, cells, [image()])).toEqual([]);
   });
 
   test('reports lines that are missing, out of order, or only part of a line', () => {
@@ -39,21 +38,11 @@ describe('findProblems', () => {
 
   test('reports a wrong plot count, and plots that are invisible or empty', () => {
     const expectation = { path: 'a.ipynb', lines: [], plots: 3 };
-    expect(findProblems(expectation, [], [svg(0, 150), svg(300, 150, 0)])).toEqual([
-      'expected 3 plot(s), found 2 SVG image(s)',
-      'the SVG in cell 1 is not visible (0x150 px)',
-      'the SVG in cell 1 draws nothing',
+    expect(findProblems(expectation, [], [image(0, 150), image(300, 150, 0)])).toEqual([
+      'expected 3 plot(s), found 2 PNG image(s)',
+      'the image in cell 1 is not visible (0x150 px)',
+      'the image in cell 1 draws nothing',
     ]);
-  });
-});
-
-describe('svgTemplateFor', () => {
-  test("uses our template only where nbconvert's HTML blanks inline SVG (before 7.7)", () => {
-    expect(svgTemplateFor('6.5.3')).toMatch(/src\/nbconvert\/svg-as-img\.html\.j2$/);
-    expect(svgTemplateFor('7.6.0\n')).toBeDefined();
-    expect(svgTemplateFor('7.7.0')).toBeUndefined();
-    expect(svgTemplateFor('7.16.4')).toBeUndefined();
-    expect(svgTemplateFor('8.0.0')).toBeUndefined();
   });
 });
 

@@ -18,6 +18,13 @@ export type BackendName = (typeof BACKENDS)[number];
 function register(name: BackendName): string | null {
   if (tf.findBackendFactory(name) !== null) return null;
   const pkg = name === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-backend-wasm';
+  if (name === 'tensorflow') {
+    // TensorFlow logs its start-up (absl, oneDNN, CPU features) on the process's stderr, which a
+    // notebook, a test log or a terminal would show; a user who sets these variables keeps theirs.
+    // oneDNN off also makes its float sums come out as wasm's and cpu's do.
+    process.env.TF_CPP_MIN_LOG_LEVEL ||= '1';
+    process.env.TF_ENABLE_ONEDNN_OPTS ||= '0';
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional packages, loaded on demand
     require(pkg);
@@ -27,13 +34,13 @@ function register(name: BackendName): string | null {
   return tf.findBackendFactory(name) === null ? `${pkg} loaded but did not register '${name}'` : null;
 }
 
-/** Makes `name` the active backend, or returns why it cannot. */
+/** Makes `name` the active backend and warms it up, or returns why it cannot. */
 async function activate(name: BackendName): Promise<string | null> {
   const why = register(name);
   if (why !== null) return why;
   try {
     if (await tf.setBackend(name)) {
-      if (name === 'cpu') quietCpuBanner();
+      warmUp();
       return null;
     }
   } catch (e) {
@@ -43,14 +50,39 @@ async function activate(name: BackendName): Promise<string | null> {
 }
 
 /**
- * The cpu backend prints a one-time banner telling Node users to install tfjs-node when it makes its
- * first tensor; a notebook shows it as a red stderr block, as if a cell had failed. d2l has already
- * chosen the backend (`ready()` names it, the README explains the choice), so the banner is turned off
- * through the flag tfjs keeps for it (a no-op if that private field ever goes).
+ * Runs a few small ops, so that the first op a notebook times is not the backend's start-up (the
+ * native backend spends 20-50 ms creating TensorFlow's context on its first op). The cpu backend's
+ * first tensor prints a one-time banner telling Node users to install tfjs-node, which a notebook
+ * shows as a red stderr block as if a cell had failed; d2l has already chosen the backend and
+ * `ready()` names it, so the warm-up runs with tfjs's warnings off (the public `PROD` flag).
  */
-function quietCpuBanner(): void {
-  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
-  if (cpu !== null && cpu.firstUse === true) cpu.firstUse = false;
+function warmUp(): void {
+  const prod = tf.env().getBool('PROD');
+  tf.env().set('PROD', true);
+  try {
+    tf.tidy(() => {
+      const x = tf.ones([4, 2]);
+      tf.matMul(x, tf.ones([2, 1]))
+        .reshape([4])
+        .add(1)
+        .mul(2)
+        .sub(x.sum(1))
+        .square()
+        .mean()
+        .dataSync();
+    });
+  } finally {
+    tf.env().set('PROD', prod);
+  }
+}
+
+/**
+ * Loading `@tensorflow/tfjs-node` makes `tensorflow` the active backend as a side effect. When the
+ * user has chosen another backend, d2l loads it first (when it is installed), so that a later
+ * `import '@tensorflow/tfjs-node'` finds it already loaded and does not switch the session away.
+ */
+function loadNativeFirst(chosen: BackendName): void {
+  if (chosen !== 'tensorflow') register('tensorflow');
 }
 
 let selecting: Promise<BackendName> | undefined;
@@ -71,6 +103,7 @@ async function select(requested: string | undefined): Promise<BackendName> {
     if (!(BACKENDS as readonly string[]).includes(requested)) {
       throw new Error(`D2L_BACKEND must be one of ${BACKENDS.join(', ')}; got '${requested}'`);
     }
+    loadNativeFirst(requested as BackendName);
     const why = await activate(requested as BackendName);
     if (why !== null) throw new Error(`D2L_BACKEND=${requested} is unavailable: ${why}`);
     return requested as BackendName;
@@ -89,6 +122,7 @@ export async function useBackend(name: BackendName): Promise<void> {
   if (!(BACKENDS as readonly string[]).includes(name)) {
     throw new Error(`useBackend: name must be one of ${BACKENDS.join(', ')}; got ${util.inspect(name)}`);
   }
+  loadNativeFirst(name);
   const why = await activate(name);
   if (why !== null) throw new Error(`useBackend: backend '${name}' is unavailable: ${why}`);
   selecting = Promise.resolve(name);

@@ -11,20 +11,18 @@ import { findProblems, type NotebookExpectation } from './support/checks';
 import {
   makeJupyterDirs,
   nbconvertToHtml,
-  nbconvertVersion,
   removeJupyterDirs,
   startNotebookServer,
-  svgTemplateFor,
   type JupyterDirs,
   type NotebookServer,
 } from './support/jupyter';
-import { readHtmlCells, readHtmlSvgs, waitForMathJax } from './support/nbconvert-html';
+import { readHtmlCells, readHtmlImages, waitForMathJax } from './support/nbconvert-html';
 import {
   closeAndHalt,
   delayKernelOutputs,
   openNotebook,
   readCells,
-  readRenderedSvgs,
+  readRenderedImages,
   restartAndRunAll,
   saveNotebook,
   screenshotNotebook,
@@ -130,7 +128,7 @@ async function runInNotebookUi(
     await timed(row.path, 'restart kernel and run all', () =>
       restartAndRunAll(page, row.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     );
-    const problems = findProblems(row, await readCells(page), await readRenderedSvgs(page));
+    const problems = findProblems(row, await readCells(page), await readRenderedImages(page));
     await saveNotebook(page);
     await screenshotNotebook(page, shotName(row, 'notebook'));
     await closeAndHalt(page);
@@ -226,11 +224,9 @@ describe('vega-lite outputs rendered with vega-embed, as in JupyterLab', () => {
 
 describe('jupyter nbconvert --to html --execute with our kernel', () => {
   let nbconvertDirs: JupyterDirs | undefined;
-  let templateFile: string | undefined;
   // Separate Jupyter dirs: after a failure nbconvert's clean-up kills every kernel started under them.
   beforeAll(() => {
     nbconvertDirs = makeJupyterDirs();
-    templateFile = svgTemplateFor(nbconvertVersion());
   });
   afterAll(() => {
     if (nbconvertDirs) removeJupyterDirs(nbconvertDirs);
@@ -249,14 +245,13 @@ describe('jupyter nbconvert --to html --execute with our kernel', () => {
           outputDir: HTML_DIR,
           logFile: path.join(HTML_DIR, `${path.basename(row.path, '.ipynb')}.log`),
           timeoutMs: row.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          templateFile,
         }),
       );
       const page = await context.newPage();
       try {
         await page.goto(pathToFileURL(html).href);
         await waitForMathJax(page);
-        const problems = findProblems(row, await readHtmlCells(page), await readHtmlSvgs(page));
+        const problems = findProblems(row, await readHtmlCells(page), await readHtmlImages(page));
         await page.screenshot({ path: shotName(row, 'nbconvert'), fullPage: true });
         expect(problems).toEqual([]);
       } finally {

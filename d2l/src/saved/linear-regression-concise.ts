@@ -3,93 +3,43 @@
 
 import * as tf from '@tensorflow/tfjs';
 
-/** A re-iterable minibatch loader; each pass is one epoch. */
-export interface DataLoader extends Iterable<tf.Tensor[]> {
-  /** Batches per epoch, ⌈n / batch_size⌉. */
-  readonly numBatches: number;
-  /** Examples per epoch, n. */
-  readonly numExamples: number;
-}
-
 /**
- * Builds a data loader over tensors that share their first dimension; defined in section 3.3
- * (concise linear regression), the analogue of PyTorch's `DataLoader(TensorDataset(...))`.
- * Iterate with `for (const [X, y] of loader)`. Each epoch is reshuffled when `is_train`, in order
- * otherwise; the short last batch is kept. Batches are disposed when the loop moves on or stops.
+ * A data loader over tensors that share their first dimension, the counterpart of PyTorch's
+ * `DataLoader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)`; defined in section 3.3.
+ * Each pass of a `for ... of` loop is one epoch of batches (the last may be shorter), reshuffled every
+ * epoch when `is_train`. Each batch is disposed when the loop moves on or stops.
  *
  * @param data_arrays tensors of shape [n, ...], e.g. `[features, labels]`.
- * @param batch_size examples per batch, a positive integer.
- * @param is_train shuffle every epoch (default true).
+ * @param batch_size the number of examples per batch, a positive integer.
+ * @param is_train whether to shuffle the examples (default true); in order otherwise.
  */
-export function load_array(data_arrays: tf.Tensor[], batch_size: number, is_train = true): DataLoader {
-  if (!Array.isArray(data_arrays) || data_arrays.length === 0) {
-    throw new Error('load_array: data_arrays must be a non-empty array of tensors');
-  }
-  if (!Number.isInteger(batch_size) || batch_size < 1) {
+export function load_array(
+  data_arrays: tf.Tensor[],
+  batch_size: number,
+  is_train = true,
+): Iterable<tf.Tensor[]> {
+  const n = data_arrays[0].shape[0];
+  if (!(Number.isInteger(batch_size) && batch_size > 0)) {
     throw new Error(`load_array: batch_size must be a positive integer; got ${batch_size}`);
   }
-  data_arrays.forEach((t, k) => {
-    if (!(t instanceof tf.Tensor)) {
-      const got = (t as object)?.constructor?.name ?? t;
-      throw new Error(`load_array: data_arrays[${k}] must be a tf.Tensor; got ${got}`);
-    }
-  });
-  const n = data_arrays[0].shape[0] ?? 0;
-  if (data_arrays[0].rank < 1 || n < 1) {
-    throw new Error('load_array: data_arrays[0] must have at least one row');
+  if (data_arrays.some((t) => t.rank === 0 || t.shape[0] !== n)) {
+    throw new Error('load_array: data_arrays must have the same number of rows');
   }
-  data_arrays.forEach((t, k) => {
-    if (t.shape[0] !== n) {
-      throw new Error(`load_array: data_arrays[${k}] has ${t.shape[0]} rows but data_arrays[0] has ${n}`);
-    }
-  });
-  let order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const take = rowTaker(data_arrays);
-  function* epoch(): Generator<tf.Tensor[], void, undefined> {
-    // Each epoch reshuffles its own copy of the last order, so two loops over one loader cannot
-    // reorder each other's rows. Fisher–Yates with Math.random, which d2l.seed makes reproducible.
-    const indices = order.slice();
-    for (let i = is_train ? n - 1 : 0; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [indices[i], indices[j]] = [indices[j], indices[i]];
-    }
-    order = indices;
-    for (let start = 0; start < n; start += batch_size) {
-      const gone = data_arrays.findIndex((t) => t.isDisposed);
-      if (gone >= 0)
-        throw new Error(`load_array: data_arrays[${gone}] was disposed while a loop still reads it`);
-      const batch = take(indices.subarray(start, start + batch_size));
-      try {
-        yield batch;
-      } finally {
-        tf.dispose(batch);
-      }
-    }
-  }
-  return { [Symbol.iterator]: epoch, numBatches: Math.ceil(n / batch_size), numExamples: n };
-
-  /** A function that takes the given rows of each tensor [n, ...] as new tensors [rows.length, ...]. */
-  function rowTaker(tensors: tf.Tensor[]): (rows: Int32Array) => tf.Tensor[] {
-    // tf.gatherND picks rows by index, like features[batch_indices] in PyTorch. The cpu backend's
-    // gatherND is slow (13 ms for 1000 rows of 100), so there rows are copied from its own array.
-    if (tf.getBackend() !== 'cpu') {
-      return (rows) =>
-        tf.tidy(() => {
-          const index = tf.tensor2d(rows, [rows.length, 1], 'int32');
-          return tensors.map((t) => tf.gatherND(t, index));
+  return {
+    *[Symbol.iterator]() {
+      const indices = Array.from({ length: n }, (_, i) => i);
+      if (is_train) tf.util.shuffle(indices); // a new order every epoch
+      for (let i = 0; i < n; i += batch_size) {
+        const batch = tf.tidy(() => {
+          const batch_indices = tf.tensor1d(indices.slice(i, i + batch_size), 'int32');
+          return data_arrays.map((t) => tf.gather(t, batch_indices));
         });
-    }
-    const sources = tensors.map((t) => ({ t, values: t.dataSync(), row: t.size / n }));
-    return (rows) =>
-      sources.map(({ t, values, row }) => {
-        // A new array for each batch: the cpu backend keeps the very array a tensor is made from.
-        const out = new (values.constructor as new (length: number) => tf.TypedArray)(rows.length * row);
-        // Element by element: for short rows a subarray view per row costs more than the copy.
-        for (let k = 0, o = 0; k < rows.length; k++) {
-          for (let j = rows[k] * row, end = j + row; j < end; j++) out[o++] = values[j];
+        try {
+          yield batch;
+        } finally {
+          tf.dispose(batch);
         }
-        return tf.tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
-      });
-  }
+      }
+    },
+  };
 }

@@ -6,44 +6,24 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * Generates y = Xw + b + noise; defined in section 3.2 (linear regression from scratch).
  *
- * @param w the true weights, a vector of d finite numbers (a rank-1 tensor or a number array).
+ * @param w the true weights, of shape [d].
  * @param b the true bias.
- * @param num_examples n, the number of examples.
+ * @param num_examples the number of examples, n.
  * @returns `[X, y]`: X of shape [n, d] drawn from N(0, 1), y of shape [n, 1] with N(0, 0.01²) noise.
  */
-export function synthetic_data(
-  w: tf.Tensor | number[],
-  b: number,
-  num_examples: number,
-): [tf.Tensor2D, tf.Tensor2D] {
-  if (!Array.isArray(w) && !(w instanceof tf.Tensor)) {
-    const got = (w as object)?.constructor?.name ?? w;
-    throw new Error(`synthetic_data: w must be a number array or a tf.Tensor; got ${got}`);
-  }
-  const shape = Array.isArray(w) ? [w.length] : w.shape;
-  if (shape.length !== 1 || shape[0] < 1) {
-    throw new Error(`synthetic_data: w must be a non-empty vector; got shape [${shape}]`);
-  }
-  const values = Array.from(Array.isArray(w) ? w : w.dataSync());
-  if (!values.every(Number.isFinite)) throw new Error(`synthetic_data: w must be finite; got [${values}]`);
-  if (!Number.isFinite(b)) throw new Error(`synthetic_data: b must be a finite number; got ${b}`);
-  if (!Number.isInteger(num_examples) || num_examples < 1) {
-    throw new Error(`synthetic_data: num_examples must be a positive integer; got ${num_examples}`);
-  }
+export function synthetic_data(w: tf.Tensor1D, b: number, num_examples: number): [tf.Tensor2D, tf.Tensor2D] {
   return tf.tidy(() => {
-    const X = tf.randomNormal([num_examples, shape[0]]) as tf.Tensor2D;
-    const wColumn = tf.reshape(Array.isArray(w) ? tf.tensor1d(w) : w, [-1, 1]);
-    const y = tf.add(tf.add(tf.matMul(X, wColumn), b), tf.randomNormal([num_examples, 1], 0, 0.01));
-    return [X, y as tf.Tensor2D];
+    const X = tf.randomNormal([num_examples, w.shape[0]]) as tf.Tensor2D;
+    const y = tf.add(tf.matMul(X, tf.reshape(w, [-1, 1])), b);
+    return [X, tf.add(y, tf.randomNormal(y.shape, 0, 0.01))];
   });
 }
 
 /**
- * Yields shuffled minibatches `[X, y]` of `features` and `labels`; the last may be shorter. Defined
- * in section 3.2. Each batch is disposed when the loop moves on or stops, so a loop leaks nothing;
- * `tf.keep`/`clone` a batch to hold on to it.
+ * Yields minibatches `[X, y]` of `features` and `labels`, in random order; defined in section 3.2.
+ * The last batch may be shorter. Each batch is disposed when the loop moves on or stops.
  *
- * @param batch_size examples per batch, a positive integer.
+ * @param batch_size the number of examples per batch, a positive integer.
  * @param features a tensor of shape [n, ...].
  * @param labels a tensor of shape [n, ...].
  */
@@ -51,64 +31,26 @@ export function* data_iter(
   batch_size: number,
   features: tf.Tensor,
   labels: tf.Tensor,
-): Generator<[tf.Tensor, tf.Tensor], void, undefined> {
-  if (!Number.isInteger(batch_size) || batch_size < 1) {
+): Generator<[tf.Tensor, tf.Tensor], void> {
+  const num_examples = features.shape[0];
+  if (!(Number.isInteger(batch_size) && batch_size > 0)) {
     throw new Error(`data_iter: batch_size must be a positive integer; got ${batch_size}`);
   }
-  for (const [name, t] of Object.entries({ features, labels })) {
-    if (!(t instanceof tf.Tensor)) {
-      const got = (t as object)?.constructor?.name ?? t;
-      throw new Error(`data_iter: ${name} must be a tf.Tensor; got ${got}`);
-    }
+  if (features.rank === 0 || labels.shape[0] !== num_examples) {
+    throw new Error(`data_iter: features [${features.shape}] and labels [${labels.shape}] differ in rows`);
   }
-  const n = features.shape[0] ?? 0;
-  if (features.rank < 1 || n < 1) throw new Error(`data_iter: features must have at least one row`);
-  if (labels.shape[0] !== n) {
-    throw new Error(`data_iter: features has ${n} rows but labels has ${labels.shape[0]}`);
-  }
-  // Fisher–Yates shuffle with Math.random, which d2l.seed makes reproducible.
-  const indices = new Int32Array(n);
-  for (let i = 0; i < n; i++) indices[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [indices[i], indices[j]] = [indices[j], indices[i]];
-  }
-  const take = rowTaker([features, labels]);
-  for (let start = 0; start < n; start += batch_size) {
-    if (features.isDisposed || labels.isDisposed) {
-      throw new Error('data_iter: features and labels were disposed while the loop still reads them');
-    }
-    const [X, y] = take(indices.subarray(start, start + batch_size));
+  const indices = Array.from({ length: num_examples }, (_, i) => i);
+  tf.util.shuffle(indices); // the examples are read in random order
+  for (let i = 0; i < num_examples; i += batch_size) {
+    const batch = tf.tidy(() => {
+      const batch_indices = tf.tensor1d(indices.slice(i, i + batch_size), 'int32');
+      return [tf.gather(features, batch_indices), tf.gather(labels, batch_indices)];
+    }) as [tf.Tensor, tf.Tensor];
     try {
-      yield [X, y];
+      yield batch;
     } finally {
-      X.dispose();
-      y.dispose();
+      tf.dispose(batch);
     }
-  }
-
-  /** A function that takes the given rows of each tensor [n, ...] as new tensors [rows.length, ...]. */
-  function rowTaker(tensors: tf.Tensor[]): (rows: Int32Array) => tf.Tensor[] {
-    // tf.gatherND picks rows by index, like features[batch_indices] in PyTorch. The cpu backend's
-    // gatherND is slow (13 ms for 1000 rows of 100), so there rows are copied from its own array.
-    if (tf.getBackend() !== 'cpu') {
-      return (rows) =>
-        tf.tidy(() => {
-          const index = tf.tensor2d(rows, [rows.length, 1], 'int32');
-          return tensors.map((t) => tf.gatherND(t, index));
-        });
-    }
-    const sources = tensors.map((t) => ({ t, values: t.dataSync(), row: t.size / n }));
-    return (rows) =>
-      sources.map(({ t, values, row }) => {
-        // A new array for each batch: the cpu backend keeps the very array a tensor is made from.
-        const out = new (values.constructor as new (length: number) => tf.TypedArray)(rows.length * row);
-        // Element by element: for short rows a subarray view per row costs more than the copy.
-        for (let k = 0, o = 0; k < rows.length; k++) {
-          for (let j = rows[k] * row, end = j + row; j < end; j++) out[o++] = values[j];
-        }
-        return tf.tensor(out, [rows.length, ...t.shape.slice(1)], t.dtype);
-      });
   }
 }
 
@@ -116,110 +58,42 @@ export function* data_iter(
  * The linear regression model Xw + b; defined in section 3.2.
  *
  * @param X inputs of shape [n, d].
- * @param w weights of shape [d, 1].
- * @param b bias, a tensor of shape [] (a scalar) or [1].
- * @returns predictions of shape [n, 1].
+ * @param w weights of shape [d, 1] (or [d, k] for k outputs).
+ * @param b the bias: a scalar or of shape [1] (or [k]).
+ * @returns predictions of shape [n, 1] (or [n, k]).
  */
 export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  for (const [name, t] of Object.entries({ X, w, b })) {
-    if (!(t instanceof tf.Tensor)) {
-      const got = (t as object)?.constructor?.name ?? t;
-      throw new Error(`linreg: ${name} must be a tf.Tensor; got ${got}`);
-    }
-  }
-  if (X.rank !== 2 || w.rank !== 2 || X.shape[1] !== w.shape[0] || w.shape[1] !== 1) {
-    throw new Error(`linreg: X must be [n, d] and w [d, 1]; got X [${X.shape}] and w [${w.shape}]`);
-  }
-  if (b.rank > 1 || b.size !== 1) {
-    throw new Error(`linreg: b must be a scalar or of shape [1]; got shape [${b.shape}]`);
+  if (b.rank > 1 || b.size > w.shape[w.rank - 1]) {
+    throw new Error(`linreg: b of shape [${b.shape}] does not fit w [${w.shape}]`);
   }
   return tf.tidy(() => tf.add(tf.matMul(X, w), b));
 }
 
 /**
- * Squared loss ½(ŷ − y)² per example, with no reduction; defined in section 3.2. Autograd gets its
- * derivative, ∂l/∂ŷ = ŷ − y, from `tf.customGrad`, rather than recording each operation.
+ * Squared loss ½(ŷ − y)² of each example; defined in section 3.2.
  *
- * @param y_hat predictions, of shape [n, 1] in this chapter (any shape works).
+ * @param y_hat predictions, of shape [n, 1].
  * @param y labels with n elements (reshaped to y_hat's shape).
- * @returns losses of y_hat's shape.
+ * @returns the losses, of y_hat's shape.
  */
 export function squared_loss(y_hat: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  for (const [name, t] of Object.entries({ y_hat, y })) {
-    if (!(t instanceof tf.Tensor)) {
-      const got = (t as object)?.constructor?.name ?? t;
-      throw new Error(`squared_loss: ${name} must be a tf.Tensor; got ${got}`);
-    }
-  }
-  if (y.size !== y_hat.size) {
-    throw new Error(`squared_loss: y has ${y.size} elements but y_hat has ${y_hat.size}`);
-  }
-  const reshaped = !tf.util.arraysEqual(y.shape, y_hat.shape);
-  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [y_hat, y, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    save([y_hat, y]); // kept for the backward pass
-    return {
-      value: tf.mul(tf.squaredDifference(y_hat, reshaped ? tf.reshape(y, y_hat.shape) : y), 0.5),
-      // dy is the gradient arriving from above (ones, for the sum of the losses).
-      gradFunc: (dy: tf.Tensor, [y_hat, y]: tf.Tensor[]) => {
-        const dy_hat = tf.mul(dy, tf.sub(y_hat, reshaped ? tf.reshape(y, y_hat.shape) : y)); // dy · (ŷ − y)
-        const dy_label = tf.neg(dy_hat); // dy · (y − ŷ)
-        return [dy_hat, reshaped ? tf.reshape(dy_label, y.shape) : dy_label];
-      },
-    };
-  });
-  return loss(y_hat, y);
+  return tf.tidy(() => tf.div(tf.square(tf.sub(y_hat, tf.reshape(y, y_hat.shape))), 2));
 }
 
 /**
- * Minibatch stochastic gradient descent: param ← param − lr · grad / batch_size, in place; defined in
- * section 3.2. TensorFlow.js keeps no `.grad` on a variable, so the gradients are passed in, as the
- * array or the name-keyed map that `tf.variableGrads` returns.
+ * Minibatch stochastic gradient descent, in place; defined in section 3.2.
  *
- * @param params the variables to update, an array of tf.Variable.
- * @param grads their gradients, in the same order or keyed by variable name.
- * @param lr the learning rate, a finite number.
- * @param batch_size the number of examples the gradients were summed over.
+ * @param params the variables to update.
+ * @param grads the gradient of the summed minibatch loss for each variable, keyed by its name, as
+ *   `tf.variableGrads` returns them (TensorFlow.js keeps no `.grad` on a variable).
+ * @param lr the learning rate.
+ * @param batch_size the number of examples the loss was summed over, a positive integer.
  */
-export function sgd(
-  params: tf.Variable[],
-  grads: tf.Tensor[] | tf.NamedTensorMap,
-  lr: number,
-  batch_size: number,
-): void {
-  if (!Array.isArray(params)) {
-    const got = (params as object)?.constructor?.name ?? params;
-    throw new Error(`sgd: params must be an array of tf.Variable; got ${got}`);
-  }
-  params.forEach((p, i) => {
-    if (!(p instanceof tf.Variable)) {
-      const got = (p as object)?.constructor?.name ?? p;
-      throw new Error(`sgd: params[${i}] must be a tf.Variable; got ${got}`);
-    }
-  });
-  if (typeof grads !== 'object' || grads === null) {
-    throw new Error(`sgd: grads must be an array of tensors or a map of them by name; got ${grads}`);
-  }
-  if (!Number.isFinite(lr)) throw new Error(`sgd: lr must be a finite number; got ${lr}`);
-  if (!Number.isInteger(batch_size) || batch_size < 1) {
+export function sgd(params: tf.Variable[], grads: tf.NamedTensorMap, lr: number, batch_size: number): void {
+  if (!(Number.isInteger(batch_size) && batch_size > 0)) {
     throw new Error(`sgd: batch_size must be a positive integer; got ${batch_size}`);
   }
-  if (Array.isArray(grads) && grads.length !== params.length) {
-    throw new Error(`sgd: got ${params.length} params but ${grads.length} grads`);
-  }
-  const gs = params.map((p, i) => (Array.isArray(grads) ? grads[i] : grads[p.name]));
-  gs.forEach((g, i) => {
-    if (g === undefined) throw new Error(`sgd: no gradient for params[${i}] ('${params[i].name}')`);
-    if (!(g instanceof tf.Tensor)) {
-      const got = (g as object)?.constructor?.name ?? g;
-      throw new Error(`sgd: grads[${i}] must be a tf.Tensor; got ${got}`);
-    }
-    if (!tf.util.arraysEqual(g.shape, params[i].shape)) {
-      throw new Error(`sgd: grads[${i}] has shape [${g.shape}] but params[${i}] has [${params[i].shape}]`);
-    }
-  });
   tf.tidy(() => {
-    const step = tf.scalar(lr / batch_size); // one scalar tensor for every parameter
-    params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(gs[i], step))));
+    for (const param of params) param.assign(tf.sub(param, tf.mul(lr / batch_size, grads[param.name])));
   });
 }

@@ -4,7 +4,7 @@ export interface NotebookExpectation {
   path: string;
   /** Printed lines, in this order (others may come between): a string is a whole line, a RegExp tests a line. */
   lines: Array<string | RegExp>;
-  /** How many plots (image/svg+xml outputs) the notebook shows; undefined = do not count. */
+  /** How many plots (image/png outputs) the notebook shows; undefined = do not count. */
   plots?: number;
   /** Upper bound for running all cells once, in ms (default 5 minutes). */
   timeoutMs?: number;
@@ -23,14 +23,27 @@ export interface CellOutcome {
   errors: string;
 }
 
-/** An SVG image as the page laid it out. */
-export interface RenderedSvg {
+/** A plot's image as the page laid it out. */
+export interface RenderedImage {
   cell: number;
   width: number;
   height: number;
-  /** Drawn shapes inside it (paths, lines, polylines, rects, circles, ...). */
-  shapes: number;
+  /** Pixels of the decoded image that are not white (0 for a blank or broken image). */
+  inked: number;
 }
+
+/** Counts the pixels of a decoded image that are not white, by drawing it on a canvas (in the page). */
+export const INKED_PIXELS = `(img) => {
+  const canvas = document.createElement('canvas');
+  [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
+  if (canvas.width === 0) return 0;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 720 && data[i + 3] > 0) inked++;
+  return inked;
+}`;
 
 function excerpt(source: string): string {
   const first = source.split('\n').find((line) => line.trim() !== '') ?? '';
@@ -41,7 +54,7 @@ function excerpt(source: string): string {
 export function findProblems(
   expectation: NotebookExpectation,
   cells: CellOutcome[],
-  svgs: RenderedSvg[],
+  images: RenderedImage[],
 ): string[] {
   const problems: string[] = [];
   for (const cell of cells) {
@@ -65,14 +78,14 @@ export function findProblems(
     }
   }
 
-  if (expectation.plots !== undefined && svgs.length !== expectation.plots) {
-    problems.push(`expected ${expectation.plots} plot(s), found ${svgs.length} SVG image(s)`);
+  if (expectation.plots !== undefined && images.length !== expectation.plots) {
+    problems.push(`expected ${expectation.plots} plot(s), found ${images.length} PNG image(s)`);
   }
-  for (const svg of svgs) {
-    if (!(svg.width > 0 && svg.height > 0)) {
-      problems.push(`the SVG in cell ${svg.cell} is not visible (${svg.width}x${svg.height} px)`);
+  for (const image of images) {
+    if (!(image.width > 0 && image.height > 0)) {
+      problems.push(`the image in cell ${image.cell} is not visible (${image.width}x${image.height} px)`);
     }
-    if (svg.shapes === 0) problems.push(`the SVG in cell ${svg.cell} draws nothing`);
+    if (image.inked === 0) problems.push(`the image in cell ${image.cell} draws nothing`);
   }
   return problems;
 }

@@ -1,11 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { installKernelspec } from './kernelspec';
-import { JUPYTER_NBCONVERT_BIN, JUPYTER_NOTEBOOK_BIN, PROJECT_ROOT } from './paths';
+import { JUPYTER_NBCONVERT_BIN, JUPYTER_NOTEBOOK_BIN } from './paths';
 
 /** Throwaway Jupyter data/config/runtime dirs holding our kernelspec, so the user's own setup is untouched. */
 export interface JupyterDirs {
@@ -197,20 +197,6 @@ export async function startNotebookServer(options: {
 }
 
 /**
- * The template that writes SVG outputs as <img> when this nbconvert blanks inline SVG (before 7.7, e.g.
- * Debian 12's 6.5: jupyter/nbconvert#1849, fixed by #2018); undefined when nbconvert's own is fine.
- */
-export function svgTemplateFor(nbconvertVersion: string): string | undefined {
-  const [major = 0, minor = 0] = nbconvertVersion.trim().split('.').map(Number);
-  const fixed = major > 7 || (major === 7 && minor >= 7);
-  return fixed ? undefined : path.join(PROJECT_ROOT, 'src', 'nbconvert', 'svg-as-img.html.j2');
-}
-
-export function nbconvertVersion(): string {
-  return execFileSync(JUPYTER_NBCONVERT_BIN, ['--version'], { encoding: 'utf8' }).trim();
-}
-
-/**
  * `jupyter nbconvert --to html --execute` on one notebook; the kernel comes from the notebook's
  * metadata.kernelspec, as for a user. Resolves with the HTML file's path; rejects with the log on failure.
  * Give it its own JupyterDirs: on failure it kills every kernel started under them.
@@ -221,13 +207,11 @@ export async function nbconvertToHtml(options: {
   outputDir: string;
   logFile: string;
   timeoutMs: number;
-  templateFile?: string;
 }): Promise<string> {
-  const { dirs, notebook, outputDir, logFile, timeoutMs, templateFile } = options;
+  const { dirs, notebook, outputDir, logFile, timeoutMs } = options;
   const args = [
     '--to',
     'html',
-    ...(templateFile ? [`--template-file=${templateFile}`] : []),
     '--execute',
     `--ExecutePreprocessor.timeout=${Math.ceil(timeoutMs / 1000)}`,
     `--output-dir=${outputDir}`,

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // Reads an HTML page written by `jupyter nbconvert --to html` (nbconvert 6's lab template).
 import type { Page } from 'playwright-core';
-import type { CellOutcome, RenderedSvg } from './checks';
+import { INKED_PIXELS, type CellOutcome, type RenderedImage } from './checks';
 
 /**
  * Every code cell of the page. nbconvert --execute stops at the first failing cell, so a page that
@@ -30,30 +30,22 @@ export async function readHtmlCells(page: Page): Promise<CellOutcome[]> {
   });
 }
 
-/** SVG outputs, inline (nbconvert's own template) or as base64 <img> (nbconvert 7.7+, our template). */
-export async function readHtmlSvgs(page: Page): Promise<RenderedSvg[]> {
-  return page.evaluate(async () => {
-    const SHAPES = 'path, line, polyline, polygon, rect, circle, ellipse';
+/** PNG outputs (nbconvert's HTML draws no vega-lite), with their laid-out size. */
+export async function readHtmlImages(page: Page): Promise<RenderedImage[]> {
+  return page.evaluate(async (inkedSource) => {
+    const inked = new Function(`return ${inkedSource}`)() as (img: HTMLImageElement) => number;
     const cells = Array.from(document.querySelectorAll('.jp-Notebook-cell'));
-    const found: Array<Promise<RenderedSvg>> = cells.flatMap((cell, index) =>
-      Array.from(
-        cell.querySelectorAll('[data-mime-type="image/svg+xml"] svg, [data-mime-type="image/svg+xml"] img'),
-      ).map(async (element) => {
-        let shapes: number;
-        if (element instanceof HTMLImageElement) {
-          await element.decode().catch(() => undefined); // a broken image keeps naturalWidth 0
-          const base64 = element.src.match(/^data:image\/svg\+xml;base64,(.*)$/)?.[1];
-          const svg = base64 ? new DOMParser().parseFromString(atob(base64), 'image/svg+xml') : null;
-          shapes = element.naturalWidth > 0 && svg ? svg.querySelectorAll(SHAPES).length : 0;
-        } else {
-          shapes = element.querySelectorAll(SHAPES).length;
-        }
-        const box = element.getBoundingClientRect();
-        return { cell: index, width: box.width, height: box.height, shapes };
-      }),
+    const found = cells.flatMap((cell, index) =>
+      Array.from(cell.querySelectorAll<HTMLImageElement>('[data-mime-type="image/png"] img')).map(
+        async (img) => {
+          await img.decode().catch(() => undefined); // a broken image keeps naturalWidth 0
+          const box = img.getBoundingClientRect();
+          return { cell: index, width: box.width, height: box.height, inked: inked(img) };
+        },
+      ),
     );
     return Promise.all(found);
-  });
+  }, INKED_PIXELS);
 }
 
 /** Lets MathJax (loaded from Debian's files) finish, so its "Loading..." box is not in the screenshot. */

@@ -2,7 +2,7 @@
 // Drives the classic Notebook 6 UI the way a user does: menus and dialogs. The `Jupyter` JS API is
 // only read (events, cell models), never used to run anything.
 import type { Page } from 'playwright-core';
-import type { CellOutcome, RenderedSvg } from './checks';
+import { INKED_PIXELS, type CellOutcome, type RenderedImage } from './checks';
 
 /** The few parts of Notebook 6's global `Jupyter` object read here. */
 interface NbOutputJson {
@@ -165,18 +165,20 @@ export async function readCells(page: Page): Promise<CellOutcome[]> {
   });
 }
 
-/** Every SVG image in an output area, with the size the page gave it. */
-export async function readRenderedSvgs(page: Page): Promise<RenderedSvg[]> {
-  return page.evaluate(() => {
+/** Every PNG image in an output area (the classic Notebook draws no vega-lite), with its laid-out size. */
+export async function readRenderedImages(page: Page): Promise<RenderedImage[]> {
+  return page.evaluate(async (inkedSource) => {
+    const inked = new Function(`return ${inkedSource}`)() as (img: HTMLImageElement) => number;
     const cells = Array.from(document.querySelectorAll('#notebook-container > .cell'));
-    return cells.flatMap((cell, index) =>
-      Array.from(cell.querySelectorAll('.output_svg svg')).map((svg) => {
-        const box = svg.getBoundingClientRect();
-        const shapes = svg.querySelectorAll('path, line, polyline, polygon, rect, circle, ellipse').length;
-        return { cell: index, width: box.width, height: box.height, shapes };
+    const found = cells.flatMap((cell, index) =>
+      Array.from(cell.querySelectorAll<HTMLImageElement>('.output_png img')).map(async (img) => {
+        await img.decode().catch(() => undefined); // a broken image keeps naturalWidth 0
+        const box = img.getBoundingClientRect();
+        return { cell: index, width: box.width, height: box.height, inked: inked(img) };
       }),
     );
-  });
+    return Promise.all(found);
+  }, INKED_PIXELS);
 }
 
 /**

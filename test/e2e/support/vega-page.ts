@@ -70,7 +70,7 @@ interface VegaGlobals {
   }>;
 }
 interface UnitSpec {
-  data?: { values?: Array<Record<string, unknown>> };
+  data?: { values?: Array<Record<string, unknown>> | string };
   encoding?: Record<string, { field?: string; datum?: unknown; value?: unknown } | undefined>;
   layer?: UnitSpec[];
 }
@@ -106,7 +106,8 @@ export async function renderVegaLite(page: Page, spec: unknown, caption: string)
         data: Array<Record<string, unknown>>,
         encoding: UnitSpec['encoding'],
       ) => {
-        const rows = node.data?.values ?? data;
+        const values = node.data?.values;
+        const rows = Array.isArray(values) ? values : data; // d2l.plot's data is one JSON string
         const enc = { ...encoding, ...node.encoding };
         if (Array.isArray(node.layer)) {
           node.layer.forEach((child, i) => walk(child, `${prefix}layer_${i}_`, rows, enc));
