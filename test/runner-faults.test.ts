@@ -134,14 +134,17 @@ describe('outputs', () => {
       'thousand.ipynb',
       Array.from({ length: 1000 }, (_, i) => `cell ${i}`),
     );
+    const out = path.join(dir, 'not', 'yet'); // made by the run
     const result = await runNotebook(file, {
+      out,
       kernelArgv: [process.execPath, FAKE_KERNEL, '{connection_file}'],
     });
     expect(result).toMatchObject({ status: 'ok', cells: 1000, executed: 1000, cut: [] });
-    const cells = codeCells(file);
+    const cells = codeCells(path.join(out, 'thousand.ipynb'));
     expect(cells.map((c) => c.execution_count)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     expect(text(cells[999])).toBe('cell 1000\n');
     expectNoLeftovers(dir);
+    expectNoLeftovers(out);
   });
 });
 

@@ -6,11 +6,12 @@
 // If zeromq cannot be found this does nothing, and the runner still reports a missing idle status.
 /* global process */
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 
 try {
-  const tslab = require.resolve('tslab/package.json', { paths: [process.cwd(), __dirname] });
-  const zmq = require(require.resolve('zeromq', { paths: [path.dirname(tslab)] }));
+  // The zeromq of the kernel being started (its script is argv[1], e.g. node_modules/tslab/bin/tslab).
+  const zmq = require(require.resolve('zeromq', { paths: [path.dirname(fs.realpathSync(process.argv[1]))] }));
   const bind = zmq.Publisher.prototype.bind;
   Object.defineProperty(zmq.Publisher.prototype, 'bind', {
     configurable: true,

@@ -130,7 +130,6 @@ export function prepare(notebook: string, options: RunOptions): Prepared {
       `${readOnly}: not overwriting it${options.out ? '' : ' (--out DIR writes the executed copy elsewhere)'}`,
     );
   }
-  if (options.out) fs.mkdirSync(options.out, { recursive: true });
   return { nb, target, kernel, cwd: path.dirname(path.resolve(notebook)) };
 }
 
@@ -184,6 +183,7 @@ export async function runPrepared(
   let release = (): void => {};
   let kernel: KernelClient;
   try {
+    if (options.out) fs.mkdirSync(options.out, { recursive: true });
     release = lockFile(realTarget(targetOf(notebook, options.out)));
     // Read under the lock (a kernel started early read it before), so no other run's write is lost.
     prepared = early ? { ...early.prepared, nb: readNotebook(notebook) } : prepare(notebook, options);
