@@ -5,7 +5,11 @@
  * that load from other processes hits every backend alike; ratios are taken within this run.
  *
  *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--all-closed-form]
- *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv]
+ *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv] [--notebook-repeats N]
+ *                    [--notebooks-only]
+ *
+ * The notebooks also run side by side with `jupyter nbconvert --execute` (bench/notebooks.ts) when a
+ * Python with nbconvert is found; --notebooks-only runs just that comparison.
  *
  * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
  * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
@@ -17,6 +21,7 @@ import * as path from 'node:path';
 import * as d2l from 'd2l';
 import { cacheDir } from '../src/native';
 import type { ChildReport } from './child';
+import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -35,6 +40,8 @@ interface Options {
   torchVenv: boolean;
   baseline?: string;
   json: string;
+  notebookRepeats: number;
+  notebooksOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -46,6 +53,8 @@ function parseArgs(argv: string[]): Options {
     allClosedForm: false,
     torchVenv: true,
     json: path.join(ROOT, '.bench', `results-${stamp}.json`),
+    notebookRepeats: 3,
+    notebooksOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -66,6 +75,8 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--no-torch-venv') options.torchVenv = false;
     else if (arg === '--json') options.json = path.resolve(value());
     else if (arg === '--baseline') options.baseline = value();
+    else if (arg === '--notebook-repeats') options.notebookRepeats = count();
+    else if (arg === '--notebooks-only') options.notebooksOnly = true;
     else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
   }
   return options;
@@ -199,8 +210,37 @@ function progress(text: string): void {
   else process.stderr.write(`${text}\n`);
 }
 
+/** Runner against nbconvert on the notebooks: the printed table, and the figures for the JSON. */
+function nbconvertComparison(repeats: number): {
+  text: string;
+  result?: ReturnType<typeof compareWithNbconvert>;
+} {
+  const notebooks = benchNotebooks();
+  if (notebooks.length === 0)
+    return { text: 'note: runner vs nbconvert skipped: no notebooks in notebooks/' };
+  const found = findNbconvert();
+  if ('why' in found) return { text: `note: runner vs nbconvert skipped: ${found.why}` };
+  const result = compareWithNbconvert(notebooks, repeats, found.python, found.version, progress);
+  progress('');
+  return { text: formatComparison(result, notebooks.length), result };
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.notebooksOnly) {
+    const { text, result } = nbconvertComparison(options.notebookRepeats);
+    console.log(text);
+    mkdirSync(path.dirname(options.json), { recursive: true });
+    const json = {
+      date: new Date().toISOString(),
+      commit: gitCommit(),
+      loadavg: os.loadavg(),
+      nbconvert: result,
+    };
+    writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
+    console.log(`\nwrote ${path.relative(process.cwd(), options.json)}`);
+    return;
+  }
   const backends = await d2l.availableBackends();
   const notes: string[] = [];
   const runners: Runner[] = backends.map((b) => ({ name: b, backend: b }));
@@ -270,6 +310,8 @@ async function main(): Promise<void> {
     notebookTimes,
   );
   console.log(formatTable(summary, notes));
+  const comparison = nbconvertComparison(options.notebookRepeats);
+  console.log(`\n${comparison.text}`);
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -281,6 +323,7 @@ async function main(): Promise<void> {
     notes,
     summary,
     reports,
+    nbconvert: comparison.result,
   };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
