@@ -16,7 +16,14 @@ import {
   uninstallKernelSpec,
   type Target,
 } from './kernelspec';
-import { checkTargets, DEFAULT_MAX_OUTPUT, defaultJobs, findNotebooks, runNotebooks } from './runner';
+import {
+  checkTargets,
+  commonFolder,
+  DEFAULT_MAX_OUTPUT,
+  defaultJobs,
+  findNotebooks,
+  runNotebooks,
+} from './runner';
 import { watchLauncher } from './runner/launcher';
 import {
   cutReports,
@@ -107,7 +114,7 @@ async function run(args: string[]): Promise<number> {
   }
   if (notebooks.length === 0) throw new UsageError('paths: no .ipynb files found');
   try {
-    checkTargets(notebooks, values.out); // before anything runs
+    checkTargets(notebooks, values.out, commonFolder(notebooks)); // before anything runs
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

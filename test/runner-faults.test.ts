@@ -216,7 +216,7 @@ describe('files', () => {
     expectNoLeftovers(dir);
   });
 
-  it('refuses --out for two notebooks of one name before running anything', async () => {
+  it('--out mirrors the folders of two notebooks of one name', async () => {
     const dir = scratchFolder();
     fs.mkdirSync(path.join(dir, 'a'));
     fs.mkdirSync(path.join(dir, 'b'));
@@ -224,9 +224,13 @@ describe('files', () => {
     const b = writeNotebook(path.join(dir, 'b'), 'x.ipynb', ["console.log('b')"]);
     const out = path.join(dir, 'out');
     const run = await cli(['run', a, b, '--out', out]).done;
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/a\/x\.ipynb and .*b\/x\.ipynb would both be written/);
-    expect(fs.existsSync(out)).toBe(false);
+    expect(run.code).toBe(0);
+    expect(codeCells(path.join(out, 'a', 'x.ipynb'))[0].outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'a\n' },
+    ]);
+    expect(codeCells(path.join(out, 'b', 'x.ipynb'))[0].outputs).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'b\n' },
+    ]);
   });
 });
 

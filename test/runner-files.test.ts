@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkTargets, findNotebooks, readNotebook } from '../src/runner';
+import { checkTargets, commonFolder, findNotebooks, readNotebook, targetOf } from '../src/runner';
 import { lockFile, lockFileFor, readOnlyReason, replaceFile, tempFileFor } from '../src/runner/files';
 import { chooseKernel } from '../src/runner/kernelspecs';
 import { applyCarriageReturns, CellOutputs, DisplayRegistry, type Output } from '../src/runner/outputs';
@@ -130,10 +130,21 @@ describe('findNotebooks', () => {
   });
 });
 
-describe('checkTargets', () => {
-  it('refuses two notebooks that --out would write to one file, naming both', () => {
-    expect(() => checkTargets(['a/x.ipynb', 'b/x.ipynb'], 'out')).toThrow(/a\/x\.ipynb and b\/x\.ipynb/);
-    expect(() => checkTargets(['a/x.ipynb', 'b/x.ipynb'])).not.toThrow();
+describe('checkTargets and targetOf', () => {
+  it('mirrors the folders below the common one, so notebooks of one name do not collide', () => {
+    expect(commonFolder(['n/a/x.ipynb', 'n/b/x.ipynb', 'n/y.ipynb'])).toBe(path.resolve('n'));
+    expect(targetOf('n/zh/x.ipynb', 'out', 'n')).toBe(path.join('out', 'zh', 'x.ipynb'));
+    expect(targetOf('n/x.ipynb', 'out')).toBe(path.join('out', 'x.ipynb'));
+    expect(() =>
+      checkTargets(['a/x.ipynb', 'b/x.ipynb'], 'out', commonFolder(['a/x.ipynb', 'b/x.ipynb'])),
+    ).not.toThrow();
+  });
+
+  it('refuses two names for one target, naming both', () => {
+    expect(() => checkTargets(['a/x.ipynb', 'a/../a/x.ipynb'], 'out', '.')).toThrow(
+      /a\/x\.ipynb and a\/\.\.\/a\/x\.ipynb/,
+    );
+    expect(() => checkTargets(['a/x.ipynb', 'b/x.ipynb'], 'out', 'nowhere')).not.toThrow();
   });
 });
 

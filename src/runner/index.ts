@@ -8,13 +8,14 @@ import {
   prepare,
   runPrepared,
   startKernel,
+  commonFolder,
   targetOf,
   type EarlyStart,
   type NotebookResult,
   type RunOptions,
 } from './run';
 
-export { DEFAULT_MAX_OUTPUT, runNotebook } from './run';
+export { commonFolder, DEFAULT_MAX_OUTPUT, runNotebook, targetOf } from './run';
 export type { CellCut, CellFailure, NotebookResult, NotebookStatus, ProgressEvent, RunOptions } from './run';
 export { readNotebook, serializeNotebook, writeNotebookAtomic } from './notebook';
 export type { Cell, Notebook } from './notebook';
@@ -76,15 +77,18 @@ export function defaultJobs(): number {
   return os.availableParallelism();
 }
 
-/** Throws before anything runs if two notebooks would be written to one file (--out flattens folders). */
-export function checkTargets(notebooks: readonly string[], out?: string): void {
+/**
+ * Throws before anything runs if two notebooks would be written to one file (two names for one
+ * notebook, through a symlink or `..`, once --out mirrors them).
+ */
+export function checkTargets(notebooks: readonly string[], out?: string, outBase?: string): void {
   const owners = new Map<string, string>();
   for (const notebook of notebooks) {
-    const target = path.resolve(targetOf(notebook, out));
+    const target = path.resolve(targetOf(notebook, out, outBase));
     const other = owners.get(target);
     if (other !== undefined) {
       throw new Error(
-        `--out: ${other} and ${notebook} would both be written to ${targetOf(notebook, out)}; ` +
+        `--out: ${other} and ${notebook} would both be written to ${targetOf(notebook, out, outBase)}; ` +
           'run them with different --out folders',
       );
     }
@@ -102,7 +106,9 @@ export async function runNotebooks(
 ): Promise<NotebookResult[]> {
   const jobs = options.jobs ?? defaultJobs();
   if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs: expected a positive integer, got ${jobs}`);
-  checkTargets(notebooks, options.out);
+  // --out mirrors the notebooks' folders below the one they share.
+  options = { ...options, outBase: options.outBase ?? commonFolder(notebooks) };
+  checkTargets(notebooks, options.out, options.outBase);
   const results: NotebookResult[] = new Array(notebooks.length);
   const early = new Map<number, EarlyStart>();
   const startEarly = (i: number): void => {

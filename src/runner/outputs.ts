@@ -167,9 +167,12 @@ export class CellOutputs {
     return coalesceStreams(this.outputs);
   }
 
-  /** Within the limit, or cut to fit (a stream keeps its head); counts what is dropped. */
+  /**
+   * Within the limit, or cut to fit (a stream keeps its head); counts what is dropped. The cell's
+   * error is kept whatever the size: it says why the cell failed.
+   */
   private fits(output: Output): boolean {
-    if (this.limit <= 0) return true;
+    if (this.limit <= 0 || output.output_type === 'error') return true;
     const size = outputSize(output);
     if (!this.note && this.size + size <= this.limit) {
       this.size += size;

@@ -16,6 +16,8 @@ export const DEFAULT_MAX_OUTPUT = 10_000_000;
 export interface RunOptions {
   /** Directory for the executed copy; default: overwrite the notebook. */
   out?: string;
+  /** With `out`: the folder whose layout `out` mirrors (see targetOf); default: the notebook's. */
+  outBase?: string;
   /** Keep going after a failing cell (the error is stored either way). */
   allowErrors?: boolean;
   /** Per-cell limit in seconds; 0 or Infinity: none. */
@@ -94,8 +96,30 @@ export interface NotebookResult {
 }
 
 /** Where the executed copy of `notebook` goes. */
-export function targetOf(notebook: string, out?: string): string {
-  return out ? path.join(out, path.basename(notebook)) : notebook;
+/**
+ * Where a notebook's executed copy goes: in place, or under `out` at its path below `outBase` (the
+ * folder common to all the notebooks of a run), so that `notebooks/3.1.ipynb` and `notebooks/zh/3.1.ipynb`
+ * become `out/3.1.ipynb` and `out/zh/3.1.ipynb`. Without `outBase`, the notebook's own folder.
+ */
+export function targetOf(notebook: string, out?: string, outBase?: string): string {
+  if (!out) return notebook;
+  return path.join(
+    out,
+    path.relative(path.resolve(outBase ?? path.dirname(notebook)), path.resolve(notebook)),
+  );
+}
+
+/** The deepest folder that holds all of `notebooks`. */
+export function commonFolder(notebooks: readonly string[]): string {
+  const [first, ...rest] = notebooks.map((n) => path.dirname(path.resolve(n)).split(path.sep));
+  if (first === undefined) return process.cwd();
+  let length = first.length;
+  for (const parts of rest) {
+    let i = 0;
+    while (i < length && parts[i] === first[i]) i++;
+    length = i;
+  }
+  return first.slice(0, length).join(path.sep) || path.sep;
 }
 
 /** The file a write to `file` lands in: symlinks followed, as replaceFile does. */
@@ -123,7 +147,7 @@ export function prepare(notebook: string, options: RunOptions): Prepared {
   const kernel = options.kernelArgv
     ? { name: options.kernel ?? 'd2l-ts', argv: options.kernelArgv }
     : chooseKernel(nb, notebook, options.kernel);
-  const target = targetOf(notebook, options.out);
+  const target = targetOf(notebook, options.out, options.outBase);
   const readOnly = readOnlyReason(target);
   if (readOnly) {
     throw new Error(
@@ -183,8 +207,9 @@ export async function runPrepared(
   let release = (): void => {};
   let kernel: KernelClient;
   try {
-    if (options.out) fs.mkdirSync(options.out, { recursive: true });
-    release = lockFile(realTarget(targetOf(notebook, options.out)));
+    const target = targetOf(notebook, options.out, options.outBase);
+    if (options.out) fs.mkdirSync(path.dirname(target), { recursive: true });
+    release = lockFile(realTarget(target));
     // Read under the lock (a kernel started early read it before), so no other run's write is lost.
     prepared = early ? { ...early.prepared, nb: readNotebook(notebook) } : prepare(notebook, options);
     result.cells = prepared.nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
