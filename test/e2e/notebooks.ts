@@ -4,7 +4,9 @@ import type { NotebookExpectation } from './support/checks';
 import { PROJECT_ROOT } from './support/paths';
 
 // Printed lines by pattern, not wording: the lessons are rewritten more often than this table.
-const BACKEND = /backend: (tensorflow|wasm|cpu)/;
+// Where the native backend must be there (CI sets D2L_REQUIRE_NATIVE=1), the notebooks must use it.
+const BACKEND =
+  process.env.D2L_REQUIRE_NATIVE === '1' ? /backend: tensorflow/ : /backend: (tensorflow|wasm|cpu)/;
 /** Training prints each epoch's loss. */
 const EPOCHS = [/epoch 1, loss \d/, /epoch 2, loss \d/, /epoch 3, loss \d/];
 
@@ -42,14 +44,18 @@ export function selectNotebooks(env: NodeJS.ProcessEnv = process.env): NotebookE
         return rowFor(file);
       });
   }
-  const notebooksDir = path.join(PROJECT_ROOT, 'notebooks');
-  const found = fs.existsSync(notebooksDir)
-    ? fs
-        .readdirSync(notebooksDir)
-        .filter((name) => name.endsWith('.ipynb'))
-        .sort()
-        .map((name) => path.join('notebooks', name))
-    : [];
+  // notebooks/ and its language folders (notebooks/zh/).
+  const found: string[] = [];
+  const collect = (dir: string): void => {
+    if (!fs.existsSync(path.join(PROJECT_ROOT, dir))) return;
+    for (const entry of fs
+      .readdirSync(path.join(PROJECT_ROOT, dir), { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (entry.isFile() && entry.name.endsWith('.ipynb')) found.push(path.join(dir, entry.name));
+      else if (entry.isDirectory() && !entry.name.startsWith('.')) collect(path.join(dir, entry.name));
+    }
+  };
+  collect('notebooks');
   const listed = EXPECTATIONS.filter((row) => fs.existsSync(path.join(PROJECT_ROOT, row.path)));
   const extra = found.filter((file) => !byPath.has(path.normalize(file))).map(rowFor);
   return [...listed, ...extra];
