@@ -126,6 +126,20 @@ function conciseSetup(): {
   return { true_w, features, labels, net };
 }
 
+/** A concise case's result: its time, its error, and its tensors and model disposed. */
+function conciseResult(
+  { seconds, cpu }: { seconds: number; cpu: number },
+  steps: number,
+  { true_w, features, labels, net }: ReturnType<typeof conciseSetup>,
+  trainer: tf.Optimizer,
+): LoopResult {
+  const error = maxAbsError(true_w, net.getWeights()[0]);
+  tf.dispose([features, labels]);
+  net.dispose();
+  trainer.dispose();
+  return { seconds, cpu, steps, error };
+}
+
 /**
  * Section 3.3 with a custom loop: one dense layer, mean squared error, `tf.train.sgd(0.03)`,
  * 3 epochs over `d2l.load_array` batches of 10, `trainer.minimize`, per-epoch loss included.
@@ -144,12 +158,7 @@ export function conciseMinimize(): LoopResult {
     }
     tf.tidy(() => loss(labels, net.apply(features) as tf.Tensor).dataSync()[0]);
   }
-  const { seconds, cpu } = stop();
-  const error = maxAbsError(true_w, net.getWeights()[0]);
-  tf.dispose([features, labels]);
-  net.dispose();
-  trainer.dispose();
-  return { seconds, cpu, steps, error };
+  return conciseResult(stop(), steps, { true_w, features, labels, net }, trainer);
 }
 
 /** The 3.3 custom loop in plain TensorFlow.js: batches gathered by shuffled index, no `d2l.load_array`. */
@@ -172,12 +181,7 @@ export function concisePlain(): LoopResult {
     }
     tf.tidy(() => loss(labels, net.apply(features) as tf.Tensor).dataSync()[0]);
   }
-  const { seconds, cpu } = stop();
-  const error = maxAbsError(true_w, net.getWeights()[0]);
-  tf.dispose([features, labels]);
-  net.dispose();
-  trainer.dispose();
-  return { seconds, cpu, steps, error };
+  return conciseResult(stop(), steps, { true_w, features, labels, net }, trainer);
 }
 
 /** Section 3.3 with Keras-style `model.fit` (batch 10, 3 epochs, shuffled), for comparison. */
@@ -187,12 +191,7 @@ export async function conciseFit(): Promise<LoopResult> {
   net.compile({ optimizer: trainer, loss: 'meanSquaredError' });
   const stop = stopwatch();
   await net.fit(features, labels, { batchSize: 10, epochs: 3, shuffle: true, verbose: 0 });
-  const { seconds, cpu } = stop();
-  const error = maxAbsError(true_w, net.getWeights()[0]);
-  tf.dispose([features, labels]);
-  net.dispose();
-  trainer.dispose();
-  return { seconds, cpu, steps: 300, error };
+  return conciseResult(stop(), 300, { true_w, features, labels, net }, trainer);
 }
 
 export interface VectoriseResult {
