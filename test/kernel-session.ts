@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zmq from 'zeromq';
-import { decode, encode, request, type JsonObject, type Message } from '../src/runner/wire';
+import { decode, encode, executeContent, request, type JsonObject, type Message } from '../src/runner/wire';
 
 const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
 
@@ -101,14 +101,7 @@ export class KernelSession {
   }
 
   execute(code: string): Exchange {
-    return this.send('execute_request', {
-      code,
-      silent: false,
-      store_history: true,
-      user_expressions: {},
-      allow_stdin: false,
-      stop_on_error: true,
-    });
+    return this.send('execute_request', executeContent(code));
   }
 
   interrupt(): void {

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zmq from 'zeromq';
-import { decode, encode, request, type JsonObject, type Message } from './wire';
+import { decode, encode, executeContent, request, type JsonObject, type Message } from './wire';
 
 const LOOPBACK = '127.0.0.1';
 /**
@@ -278,14 +278,7 @@ export class KernelClient {
    */
   async execute(code: string, options: ExecuteOptions): Promise<ExecuteOutcome> {
     if (!this.alive) return { status: 'died', executionCount: null, killed: false, exit: this.exit! };
-    const message = request(this.session, 'execute_request', {
-      code,
-      silent: false,
-      store_history: true,
-      user_expressions: {},
-      allow_stdin: false,
-      stop_on_error: true,
-    });
+    const message = request(this.session, 'execute_request', executeContent(code));
     let reply: Message | null = null;
     let idle = false;
     let lastIopub = 0;

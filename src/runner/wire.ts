@@ -79,3 +79,15 @@ export function decode(frames: readonly Buffer[], key: string): Message {
   const [header, parent_header, metadata, content] = parts.map((part) => JSON.parse(part.toString('utf8')));
   return { header, parent_header, metadata, content };
 }
+
+/** An execute_request's content as Jupyter front ends send it: stored in history, stop on error. */
+export function executeContent(code: string): JsonObject {
+  return {
+    code,
+    silent: false,
+    store_history: true,
+    user_expressions: {},
+    allow_stdin: false,
+    stop_on_error: true,
+  };
+}
