@@ -49,8 +49,13 @@ const SCREENSHOT_DIR = path.join(ARTIFACTS_DIR, 'screenshots');
 const HTML_DIR = path.join(ARTIFACTS_DIR, 'html');
 /** nbconvert's own fresh copies: the kernel runs in the notebook's folder, which is not the repository's. */
 const CONVERTED_DIR = path.join(ARTIFACTS_DIR, 'converted');
+/** A notebook's name for its artifacts: `zh-3.1-linear-regression` for notebooks/zh/3.1-linear-regression.ipynb. */
+const artifactName = (row: NotebookExpectation) =>
+  (row.path.startsWith('notebooks/') ? row.path.slice('notebooks/'.length) : path.basename(row.path))
+    .replace(/\.ipynb$/, '')
+    .replace(/\//g, '-');
 const shotName = (row: NotebookExpectation, kind: string) =>
-  path.join(SCREENSHOT_DIR, `${path.basename(row.path, '.ipynb')}.${kind}.png`);
+  path.join(SCREENSHOT_DIR, `${artifactName(row)}.${kind}.png`);
 
 let jupyter: JupyterDirs | undefined;
 let server: NotebookServer | undefined;
@@ -242,8 +247,8 @@ describe('jupyter nbconvert --to html --execute with our kernel', () => {
         nbconvertToHtml({
           dirs,
           notebook: path.join(CONVERTED_DIR, row.path),
-          outputDir: HTML_DIR,
-          logFile: path.join(HTML_DIR, `${path.basename(row.path, '.ipynb')}.log`),
+          outputDir: path.join(HTML_DIR, path.dirname(row.path)),
+          logFile: path.join(HTML_DIR, `${artifactName(row)}.log`),
           timeoutMs: row.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         }),
       );

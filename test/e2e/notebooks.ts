@@ -8,6 +8,14 @@ const BACKEND = /^backend: (tensorflow|wasm|cpu)$/;
 const EPOCHS = [/^epoch 1, loss \d+\.\d{6}$/, /^epoch 2, loss \d+\.\d{6}$/, /^epoch 3, loss 0\.000\d{3}$/];
 /** Learned parameters within 0.01 of the true ones. */
 const ERRORS = [/^error in w: \[-?0\.00\d{4}, -?0\.00\d{4}\]$/, /^error in b: -?0\.00\d{4}$/];
+/** The same lines as the Chinese notebooks print them. */
+const ZH_BACKEND = /^后端：(tensorflow|wasm|cpu)$/;
+const ZH_EPOCHS = [
+  /^迭代周期 1，损失 \d+\.\d{6}$/,
+  /^迭代周期 2，损失 \d+\.\d{6}$/,
+  /^迭代周期 3，损失 0\.000\d{3}$/,
+];
+const ZH_ERRORS = [/^w 的估计误差：\[-?0\.00\d{4}, -?0\.00\d{4}\]$/, /^b 的估计误差：-?0\.00\d{4}$/];
 
 /**
  * The notebooks the e2e suite runs, and what each must print and show. Rows whose file does not exist
@@ -39,6 +47,27 @@ export const EXPECTATIONS: NotebookExpectation[] = [
   {
     path: 'notebooks/3.3-linear-regression-concise.ipynb',
     lines: [BACKEND, '100 batches of 10 per epoch', ...EPOCHS, ...ERRORS],
+    plots: 0,
+  },
+  // The Chinese translations (notebooks/zh): the same code, their own words.
+  {
+    path: 'notebooks/zh/3.1-linear-regression.ipynb',
+    lines: [
+      ZH_BACKEND,
+      /^逐元素相加：\d+\.\d{5} 秒$/,
+      /^一次相加： +\d+\.\d{5} 秒$/,
+      /^循环的用时是一次相加的 \d+ 倍（(tensorflow|wasm|cpu) 后端）$/,
+    ],
+    plots: 1,
+  },
+  {
+    path: 'notebooks/zh/3.2-linear-regression-scratch.ipynb',
+    lines: [ZH_BACKEND, ...ZH_EPOCHS, /^内存中的张量：训练前 (\d+) 个，训练后 \1 个$/, ...ZH_ERRORS],
+    plots: 1,
+  },
+  {
+    path: 'notebooks/zh/3.3-linear-regression-concise.ipynb',
+    lines: [ZH_BACKEND, ...ZH_EPOCHS, ...ZH_ERRORS],
     plots: 0,
   },
 ];
