@@ -120,34 +120,22 @@ export function figure(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Fi
   let next = 0; // series without a colour take the next of matplotlib's cycle
   for (const style of styles) style.color ||= CYCLE[next++ % CYCLE.length];
   const [width, height] = figsize.map((inches) => Math.round(inches * PX_PER_INCH));
-  const x = axis(
-    all.map((s) => s.x),
-    xscale,
-    xlim,
-  );
-  const y = axis(
-    all.map((s) => s.y),
-    yscale,
-    ylim,
-  );
+  const [xs, ys] = [all.map((s) => s.x), all.map((s) => s.y)];
+  const [x, y] = [axis(xs, xscale, xlim), axis(ys, yscale, ylim)];
   const labels = legend !== undefined && legend.length > 0 ? legend : undefined;
 
   // The data, compactly: one row per distinct X holding every series' y values as arrays, unpacked
   // by vega-lite's flatten and fold into points {x, y, s} (s: the series' index). On a linear axis
   // the values are whole multiples of the axis' step (a thousandth of it, a fraction of a pixel).
   const keys = all.map((_, i) => String(i));
-  const values = [...new Set(all.map((s) => s.x))].map((xs) => ({
-    x: x.round(xs),
-    ...Object.fromEntries(all.map((s, i) => [keys[i], s.x === xs ? y.round(s.y) : []])),
+  const values = [...new Set(xs)].map((shared) => ({
+    x: x.round(shared),
+    ...Object.fromEntries(all.map((s, i) => [keys[i], s.x === shared ? y.round(s.y) : []])),
   }));
   const transform: object[] = [{ flatten: ['x', ...keys] }, { fold: keys, as: ['s', 'y'] }];
-  transform.push({ filter: 'datum.y != null' });
-  for (const [name, a] of [
-    ['x', x],
-    ['y', y],
-  ] as const) {
-    if (a.step !== 1) transform.push({ calculate: `datum.${name} * ${a.step}`, as: name });
-  }
+  transform.push({ filter: 'datum.y != null' }); // a shorter series' padding
+  if (x.step !== 1) transform.push({ calculate: `datum.x * ${x.step}`, as: 'x' });
+  if (y.step !== 1) transform.push({ calculate: `datum.y * ${y.step}`, as: 'y' });
   if (labels) transform.push({ calculate: `${JSON.stringify(labels)}[datum.s]`, as: 'series' });
 
   // With a legend, colour and dash (or marker shape) come from scales over the labels, which vega-lite
@@ -336,33 +324,26 @@ interface Style {
   marker: { shape: string; filled: boolean; size: number } | undefined;
 }
 
-// matplotlib's single-letter colours and its default cycle (C0–C9).
+// matplotlib's single-letter colours, its default cycle (C0–C9), dashes (its, at 100 px per inch) and
+// markers (vega's shapes, or SVG paths in the unit square).
+// prettier-ignore
 const COLORS: Record<string, string> = {
   b: '#0000ff', g: '#008000', r: '#ff0000', c: '#00bfbf', m: '#bf00bf', y: '#bfbf00', k: '#000000', w: '#ffffff',
-}; // prettier-ignore
-const CYCLE = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
+};
+// prettier-ignore
+const CYCLE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 const LINES: Record<string, number[]> = {
   '--': [7.4, 3.2],
   '-.': [12.8, 3.2, 2, 3.2],
   '-': [],
   ':': [2, 3.3],
 };
+// prettier-ignore
 const MARKERS: Record<string, string> = {
   '.': 'circle', o: 'circle', s: 'square', '^': 'triangle-up', v: 'triangle-down', '<': 'triangle-left',
   '>': 'triangle-right', D: 'diamond', d: 'diamond', '+': 'M-1,0H1M0,-1V1', x: 'M-1,-1L1,1M-1,1L1,-1',
   '*': 'M0,-1L.22,-.31L.95,-.31L.36,.12L.59,.81L0,.38L-.59,.81L-.36,.12L-.95,-.31L-.22,-.31Z',
-}; // prettier-ignore
+};
 
 /**
  * Parses a matplotlib format string such as `'m--'`, `'b.'` or `'C1o-'`. Without a colour, series

@@ -23,16 +23,17 @@ export function load_array(
     throw new Error(`load_array: batch_size must be a positive integer; got ${batch_size}`);
   }
   if (data_arrays.some((t) => t.rank === 0 || t.shape[0] !== n)) {
-    throw new Error(
-      `load_array: data_arrays must have the same number of rows; got ${data_arrays.map((t) => `[${t.shape}]`)}`,
-    );
+    throw new Error('load_array: data_arrays must have the same number of rows');
   }
   return {
     *[Symbol.iterator]() {
       const indices = Array.from({ length: n }, (_, i) => i);
       if (is_train) tf.util.shuffle(indices); // a new order every epoch
       for (let i = 0; i < n; i += batch_size) {
-        const batch = data_arrays.map((t) => tf.gather(t, indices.slice(i, i + batch_size)));
+        const batch = tf.tidy(() => {
+          const batch_indices = tf.tensor1d(indices.slice(i, i + batch_size), 'int32');
+          return data_arrays.map((t) => tf.gather(t, batch_indices));
+        });
         try {
           yield batch;
         } finally {

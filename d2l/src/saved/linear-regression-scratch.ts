@@ -33,19 +33,19 @@ export function* data_iter(
   labels: tf.Tensor,
 ): Generator<[tf.Tensor, tf.Tensor], void> {
   const num_examples = features.shape[0];
-  if (!(Number.isInteger(batch_size) && batch_size > 0))
+  if (!(Number.isInteger(batch_size) && batch_size > 0)) {
     throw new Error(`data_iter: batch_size must be a positive integer; got ${batch_size}`);
+  }
   if (features.rank === 0 || labels.shape[0] !== num_examples) {
-    throw new Error(`data_iter: features has shape [${features.shape}] but labels [${labels.shape}]`);
+    throw new Error(`data_iter: features [${features.shape}] and labels [${labels.shape}] differ in rows`);
   }
   const indices = Array.from({ length: num_examples }, (_, i) => i);
   tf.util.shuffle(indices); // the examples are read in random order
   for (let i = 0; i < num_examples; i += batch_size) {
-    const batch_indices = indices.slice(i, i + batch_size);
-    const batch: [tf.Tensor, tf.Tensor] = [
-      tf.gather(features, batch_indices),
-      tf.gather(labels, batch_indices),
-    ];
+    const batch = tf.tidy(() => {
+      const batch_indices = tf.tensor1d(indices.slice(i, i + batch_size), 'int32');
+      return [tf.gather(features, batch_indices), tf.gather(labels, batch_indices)];
+    }) as [tf.Tensor, tf.Tensor];
     try {
       yield batch;
     } finally {
@@ -63,8 +63,9 @@ export function* data_iter(
  * @returns predictions of shape [n, 1] (or [n, k]).
  */
 export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  if (b.rank > 1 || b.size > w.shape[w.rank - 1])
+  if (b.rank > 1 || b.size > w.shape[w.rank - 1]) {
     throw new Error(`linreg: b of shape [${b.shape}] does not fit w [${w.shape}]`);
+  }
   return tf.tidy(() => tf.add(tf.matMul(X, w), b));
 }
 
@@ -89,8 +90,9 @@ export function squared_loss(y_hat: tf.Tensor, y: tf.Tensor): tf.Tensor {
  * @param batch_size the number of examples the loss was summed over, a positive integer.
  */
 export function sgd(params: tf.Variable[], grads: tf.NamedTensorMap, lr: number, batch_size: number): void {
-  if (!(Number.isInteger(batch_size) && batch_size > 0))
+  if (!(Number.isInteger(batch_size) && batch_size > 0)) {
     throw new Error(`sgd: batch_size must be a positive integer; got ${batch_size}`);
+  }
   tf.tidy(() => {
     for (const param of params) param.assign(tf.sub(param, tf.mul(lr / batch_size, grads[param.name])));
   });
