@@ -3,7 +3,7 @@ const eslint = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['**/node_modules/', '**/dist/', 'coverage/', '.bench/', 'e2e-artifacts/'] },
+  { ignores: ['**/node_modules/', '**/dist/', 'coverage/', '.bench/', 'e2e-artifacts/', '.venv/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,8 +4,12 @@
  * from a venv that the bench makes with pip on first use), and the notebooks' run time. Repeats are interleaved (backend after backend, one fresh process each) so
  * that load from other processes hits every backend alike; ratios are taken within this run.
  *
- *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--cpu-closed-form]
- *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv]
+ *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--all-closed-form]
+ *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv] [--notebook-repeats N]
+ *                    [--notebooks-only]
+ *
+ * The notebooks also run side by side with `jupyter nbconvert --execute` (bench/notebooks.ts) when a
+ * Python with nbconvert is found; --notebooks-only runs just that comparison.
  *
  * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
  * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
@@ -17,6 +21,7 @@ import * as path from 'node:path';
 import * as d2l from 'd2l';
 import { cacheDir } from '../src/native';
 import type { ChildReport } from './child';
+import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -24,15 +29,19 @@ const DEBIAN_PYTHON = '/usr/bin/python3';
 /** The bench's own venv with a current PyTorch (pip serves the CPU build), made on first use. */
 const TORCH_VENV = path.join(cacheDir(), 'bench-torch');
 const TORCH_REQUIREMENTS = ['torch==2.13.0+cpu', 'numpy'];
+/** Backends whose XᵀX over 10⁶ rows takes a minute (tfjs's matMul with transposeA); run on request. */
+const SLOW_CLOSED_FORM = ['cpu', 'wasm'];
 
 interface Options {
   repeats: number;
   scaleRepeats: number;
   scale: boolean;
-  cpuClosedForm: boolean;
+  allClosedForm: boolean;
   torchVenv: boolean;
   baseline?: string;
   json: string;
+  notebookRepeats: number;
+  notebooksOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -41,9 +50,11 @@ function parseArgs(argv: string[]): Options {
     repeats: 5,
     scaleRepeats: 3,
     scale: true,
-    cpuClosedForm: false,
+    allClosedForm: false,
     torchVenv: true,
     json: path.join(ROOT, '.bench', `results-${stamp}.json`),
+    notebookRepeats: 3,
+    notebooksOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -60,10 +71,12 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--repeats') options.repeats = count();
     else if (arg === '--scale-repeats') options.scaleRepeats = count();
     else if (arg === '--no-scale') options.scale = false;
-    else if (arg === '--cpu-closed-form') options.cpuClosedForm = true;
+    else if (arg === '--all-closed-form') options.allClosedForm = true;
     else if (arg === '--no-torch-venv') options.torchVenv = false;
     else if (arg === '--json') options.json = path.resolve(value());
     else if (arg === '--baseline') options.baseline = value();
+    else if (arg === '--notebook-repeats') options.notebookRepeats = count();
+    else if (arg === '--notebooks-only') options.notebooksOnly = true;
     else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
   }
   return options;
@@ -197,8 +210,37 @@ function progress(text: string): void {
   else process.stderr.write(`${text}\n`);
 }
 
+/** Runner against nbconvert on the notebooks: the printed table, and the figures for the JSON. */
+function nbconvertComparison(repeats: number): {
+  text: string;
+  result?: ReturnType<typeof compareWithNbconvert>;
+} {
+  const notebooks = benchNotebooks();
+  if (notebooks.length === 0)
+    return { text: 'note: runner vs nbconvert skipped: no notebooks in notebooks/' };
+  const found = findNbconvert();
+  if ('why' in found) return { text: `note: runner vs nbconvert skipped: ${found.why}` };
+  const result = compareWithNbconvert(notebooks, repeats, found.python, found.version, progress);
+  progress('');
+  return { text: formatComparison(result, notebooks.length), result };
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.notebooksOnly) {
+    const { text, result } = nbconvertComparison(options.notebookRepeats);
+    console.log(text);
+    mkdirSync(path.dirname(options.json), { recursive: true });
+    const json = {
+      date: new Date().toISOString(),
+      commit: gitCommit(),
+      loadavg: os.loadavg(),
+      nbconvert: result,
+    };
+    writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
+    console.log(`\nwrote ${path.relative(process.cwd(), options.json)}`);
+    return;
+  }
   const backends = await d2l.availableBackends();
   const notes: string[] = [];
   const runners: Runner[] = backends.map((b) => ({ name: b, backend: b }));
@@ -214,10 +256,15 @@ async function main(): Promise<void> {
   runners.push(...torches);
   const scaleRunners = options.scale ? runners : [];
   const closedRunners = scaleRunners.filter(
-    (r) => (r.backend !== 'cpu' || options.cpuClosedForm) && (r.module === undefined || baselineHasLstsq),
+    (r) =>
+      (!SLOW_CLOSED_FORM.includes(r.backend) || options.allClosedForm) &&
+      (r.module === undefined || baselineHasLstsq),
   );
-  if (options.scale && !options.cpuClosedForm && backends.includes('cpu')) {
-    notes.push('closed form skipped on cpu (about 30 s a run; --cpu-closed-form includes it)');
+  const slow = SLOW_CLOSED_FORM.filter((b) => backends.includes(b as d2l.BackendName));
+  if (options.scale && !options.allClosedForm && slow.length > 0) {
+    notes.push(
+      `closed form skipped on ${slow.join(' and ')} (about a minute a run; --all-closed-form includes them)`,
+    );
   }
   if (!options.scale) notes.push('scale cases skipped (--no-scale)');
 
@@ -263,6 +310,8 @@ async function main(): Promise<void> {
     notebookTimes,
   );
   console.log(formatTable(summary, notes));
+  const comparison = nbconvertComparison(options.notebookRepeats);
+  console.log(`\n${comparison.text}`);
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -274,6 +323,7 @@ async function main(): Promise<void> {
     notes,
     summary,
     reports,
+    nbconvert: comparison.result,
   };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');

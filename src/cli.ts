@@ -1,6 +1,7 @@
 /**
  * d2l-ts command line, behind `npm start`, `npm run notebooks` and `npm run kernel` (see USAGE):
- *   run [paths...] [--out DIR] [--timeout S] [--allow-errors] [-j N] [--quiet] [--json]
+ *   run [paths...] [--out DIR] [--timeout S] [--allow-errors] [-j N] [--kernel NAME] [--max-output N]
+ *       [--quiet] [--json]
  *   kernel install|uninstall [--user | --prefix P]
  */
 import * as fs from 'node:fs';
@@ -15,16 +16,28 @@ import {
   uninstallKernelSpec,
   type Target,
 } from './kernelspec';
-import { findNotebooks, runNotebooks } from './runner';
-import { failureReport, jsonSummary, progressLine, storedErrorReports, summaryTable } from './runner/report';
+import { checkTargets, DEFAULT_MAX_OUTPUT, defaultJobs, findNotebooks, runNotebooks } from './runner';
+import { watchLauncher } from './runner/launcher';
+import {
+  cutReports,
+  failureReport,
+  jsonSummary,
+  progressLine,
+  storedErrorReports,
+  summaryTable,
+} from './runner/report';
 
 const USAGE = `usage:
   npm run notebooks -- [paths...] [options]
-                         execute notebooks (default: notebooks/*.ipynb) and save their outputs
+                         execute notebooks (default: notebooks/*.ipynb; folders are searched recursively)
+                         and save their outputs
       --out DIR          write executed copies to DIR instead of overwriting the notebooks
       --timeout S        per-cell limit in seconds (default 600; 0 = none): interrupt, then kill if needed
       --allow-errors     keep running after a failing cell and exit 0 (errors are saved and printed either way)
-      -j, --jobs N       run N notebooks in parallel, one kernel each (default 1)
+      -j, --jobs N       run N notebooks in parallel, one kernel each (default: one per core, here ${defaultJobs()})
+      --kernel NAME      run with the installed kernelspec NAME (or d2l-ts), whatever the notebooks name
+      --max-output N     characters of output a cell keeps (default ${DEFAULT_MAX_OUTPUT}; 0 = no limit);
+                         the rest is cut, with a note in the notebook and in the summary
       -q, --quiet        no progress lines and no summary table (errors are still printed)
       --json             print a JSON summary on stdout instead of the table
   npm run kernel -- [--user | --prefix P]            register the "${KERNEL_NAME}" kernel with Jupyter
@@ -33,17 +46,26 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-function numberOption(name: string, value: string | undefined, fallback: number, integer: boolean): number {
+type NumberKind = 'positive integer' | 'integer ≥ 0' | 'seconds ≥ 0';
+const EXPECTED: Record<NumberKind, string> = {
+  'positive integer': 'a positive integer',
+  'integer ≥ 0': 'an integer ≥ 0',
+  'seconds ≥ 0': 'seconds ≥ 0',
+};
+
+function numberOption(name: string, value: string | undefined, fallback: number, kind: NumberKind): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  const valid = integer ? Number.isInteger(n) && n >= 1 : Number.isFinite(n) && n >= 0;
-  if (!valid) {
-    throw new UsageError(
-      `--${name}: expected ${integer ? 'a positive integer' : 'seconds ≥ 0'}, got '${value}'`,
-    );
-  }
+  const n = value.trim() === '' ? NaN : Number(value);
+  const valid =
+    kind === 'seconds ≥ 0'
+      ? Number.isFinite(n) && n >= 0
+      : Number.isInteger(n) && n >= (kind === 'positive integer' ? 1 : 0);
+  if (!valid) throw new UsageError(`--${name}: expected ${EXPECTED[kind]}, got '${value}'`);
   return n;
 }
+
+/** Exit codes after a signal, as shells report them (128 + its number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 const shown = (file: string): string => path.relative(process.cwd(), file) || file;
 
@@ -56,12 +78,22 @@ async function run(args: string[]): Promise<number> {
       timeout: { type: 'string' },
       'allow-errors': { type: 'boolean', default: false },
       jobs: { type: 'string', short: 'j' },
+      kernel: { type: 'string' },
+      'max-output': { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
       json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const timeout = numberOption('timeout', values.timeout, 600, false);
-  const jobs = numberOption('jobs', values.jobs, 1, true);
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const timeout = numberOption('timeout', values.timeout, 600, 'seconds ≥ 0');
+  const jobs = numberOption('jobs', values.jobs, defaultJobs(), 'positive integer');
+  const maxOutput = numberOption('max-output', values['max-output'], DEFAULT_MAX_OUTPUT, 'integer ≥ 0');
+  if (values.kernel !== undefined && values.kernel.trim() === '')
+    throw new UsageError('--kernel: expected a name');
   let notebooks: string[];
   if (positionals.length > 0) {
     notebooks = findNotebooks(positionals);
@@ -74,31 +106,45 @@ async function run(args: string[]): Promise<number> {
     }
   }
   if (notebooks.length === 0) throw new UsageError('paths: no .ipynb files found');
+  try {
+    checkTargets(notebooks, values.out); // before anything runs
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 
+  // Stopped by a signal, or when npm (or whoever started this) is gone: kill the kernels, keep files.
   const controller = new AbortController();
-  let interrupts = 0;
-  const stop = (): void => {
-    if (++interrupts > 1) process.exit(130); // kernels were already killed by the first one
-    console.error('\ninterrupted: stopping kernels, leaving unfinished notebooks untouched');
+  let exitCode = 0;
+  const stop = (why: string, code: number): void => {
+    if (exitCode !== 0) process.exit(exitCode); // a second signal: the kernels were killed already
+    exitCode = code;
+    console.error(`\n${why}: stopping kernels, leaving unfinished notebooks untouched`);
     controller.abort();
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const onSignal = (signal: NodeJS.Signals): void => stop(`interrupted (${signal})`, SIGNAL_EXIT[signal]);
+  for (const signal of Object.keys(SIGNAL_EXIT)) process.on(signal, onSignal);
+  const unwatch = watchLauncher((who) => stop(`${who} exited`, SIGNAL_EXIT.SIGTERM));
 
   const started = Date.now();
-  const results = await runNotebooks(notebooks, {
-    out: values.out,
-    allowErrors: values['allow-errors'],
-    timeout,
-    jobs,
-    signal: controller.signal,
-    onProgress: values.quiet ? undefined : (event) => console.error(progressLine(event)),
-  });
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  let results;
+  try {
+    results = await runNotebooks(notebooks, {
+      out: values.out,
+      allowErrors: values['allow-errors'],
+      timeout,
+      jobs,
+      kernel: values.kernel,
+      maxOutput,
+      signal: controller.signal,
+      onProgress: values.quiet ? undefined : (event) => console.error(progressLine(event)),
+    });
+  } finally {
+    unwatch();
+    for (const signal of Object.keys(SIGNAL_EXIT)) process.off(signal, onSignal);
+  }
 
   for (const result of results) {
-    for (const report of [...storedErrorReports(result), failureReport(result)]) {
+    for (const report of [...storedErrorReports(result), ...cutReports(result), failureReport(result)]) {
       if (report) console.error(`\n${report}`);
     }
   }
@@ -107,8 +153,9 @@ async function run(args: string[]): Promise<number> {
   } else if (!values.quiet) {
     console.log(`\n${summaryTable(results)}`);
   }
-  if (controller.signal.aborted) return 130;
-  return results.every((r) => r.status === 'ok') ? 0 : 1;
+  if (controller.signal.aborted) return exitCode;
+  // Output cut at --max-output is what was asked for; outputs lost on the way are a failure.
+  return results.every((r) => r.status === 'ok' && r.cut.every((c) => !c.lost)) ? 0 : 1;
 }
 
 function kernel(args: string[]): number {
@@ -161,5 +208,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // A closed pipe (`| head`, a CI log collector gone) must not turn into a crash mid-run.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   main(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

@@ -32,7 +32,10 @@ export function tslabBin(root: string = PROJECT_ROOT): string {
   return path.join(path.dirname(pkg), 'bin', 'tslab');
 }
 
-/** Preloaded into the kernel: queues tslab's ZeroMQ sends, which otherwise race under load. */
+/**
+ * Preloaded into the kernel: queues tslab's ZeroMQ sends (which otherwise race under load), sends
+ * errors as Jupyter errors, aborts only requests queued behind a failure, answers history_request.
+ */
 export const KERNEL_PRELOAD = path.join(PROJECT_ROOT, 'src', 'kernel-preload.js');
 
 /**
@@ -88,13 +91,21 @@ export function kernelsDir(target: Target, environment: Environment = here()): s
   return path.join(jupyterDataDir(environment), 'kernels');
 }
 
-/** Writes <kernels dir>/d2l-ts/kernel.json (replacing an older one) and returns that directory. */
+/** The logos Jupyter shows for the kernel (its launcher tile, the kernel picker): SVG and two PNGs. */
+export const LOGO_DIR = path.join(PROJECT_ROOT, 'src', 'kernel-logo');
+export const LOGO_FILES = ['logo-svg.svg', 'logo-32x32.png', 'logo-64x64.png'] as const;
+
+/**
+ * Writes <kernels dir>/d2l-ts/kernel.json and the logos (replacing older ones) and returns that
+ * directory. kernel.json goes last, via a rename, so Jupyter never sees a half-written spec.
+ */
 export function installKernelSpec(
   target: Target = { user: true },
   environment: Environment = here(),
 ): string {
   const dir = path.join(kernelsDir(target, environment), KERNEL_NAME);
   fs.mkdirSync(dir, { recursive: true });
+  for (const logo of LOGO_FILES) fs.copyFileSync(path.join(LOGO_DIR, logo), path.join(dir, logo));
   const file = path.join(dir, 'kernel.json');
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(kernelSpec(), null, 1) + '\n');

@@ -7,7 +7,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { externalImports, notebookPaths, readSavedBlocks, SAVE_MARK } from '../src/export';
 import type { SavedBlock } from '../src/export';
+import { tfjsNodeInstalled } from './helpers';
 import { executeNotebook, textOf } from './notebook-executor';
+
+/**
+ * The import a user writes in a fresh notebook: `@tensorflow/tfjs-node` where it is installed, which is
+ * TensorFlow.js with the native backend registered and chosen (plain `@tensorflow/tfjs` would run on
+ * cpu and print tfjs's "install tfjs-node" banner), else `@tensorflow/tfjs`.
+ */
+const NATIVE = tfjsNodeInstalled();
+const userImport = (line: string): string =>
+  NATIVE ? line.replace("from '@tensorflow/tfjs';", "from '@tensorflow/tfjs-node';") : line;
+const BACKEND_PRINT = 'console.log(`backend: ${tf.getBackend()}`);';
+const usesTf = (block: SavedBlock): boolean =>
+  externalImports(block).some((i) => i.includes("'@tensorflow/tfjs'"));
 
 /** One call of each saved helper, printing `name: result`, and the line it must print. */
 const USES: Record<string, { code: string; prints: string }> = {
@@ -64,7 +77,9 @@ function copyPasteNotebook(block: SavedBlock): object {
         throw new Error(`copy-paste.test: add a use of the saved helper '${d.name}' to USES`);
       return `{\n${use.code}\n}`; // a block scope each, so uses cannot clash
     });
-  const sources = [externalImports(block).join('\n'), `${SAVE_MARK}\n${block.code}`, uses.join('\n')].filter(
+  const imports = externalImports(block).map(userImport);
+  if (usesTf(block)) imports.push(BACKEND_PRINT);
+  const sources = [imports.join('\n'), `${SAVE_MARK}\n${block.code}`, uses.join('\n')].filter(
     (s) => s !== '',
   );
   return {
@@ -102,7 +117,11 @@ test.concurrent.each(blocks.map((b) => [b.declarations.map((d) => d.name).join('
     fs.writeFileSync(file, JSON.stringify(copyPasteNotebook(block)));
     const result = await executeNotebook(file);
     expect(result.errors).toEqual([]);
+    // With tfjs-node, nothing on stderr: no tfjs banner, no TensorFlow start-up log. (Plain tfjs in
+    // a fresh notebook runs on cpu, whose one-time banner asks for tfjs-node: that is tfjs's advice.)
+    if (NATIVE) expect(result.cells.map((c) => textOf(c.outputs, 'stderr')).join('')).toBe('');
     const printed = result.cells.map((c) => textOf(c.outputs)).join('');
+    if (usesTf(block)) expect(printed).toContain(`backend: ${NATIVE ? 'tensorflow' : 'cpu'}\n`);
     for (const d of block.declarations.filter((x) => x.kind !== 'type')) {
       expect(printed).toContain(`${USES[d.name].prints}\n`);
     }

@@ -1,5 +1,5 @@
 // The pure parts of the end-to-end harness (test/e2e), which `npm test` can check without Jupyter.
-import { findProblems, type CellOutcome, type RenderedImage } from './e2e/support/checks';
+import { findProblems, plotCells, savedCells, type CellOutcome, type PlotShown } from './e2e/support/checks';
 import { EXPECTATIONS, selectNotebooks } from './e2e/notebooks';
 
 const cell = (index: number, text: string, extra: Partial<CellOutcome> = {}): CellOutcome => ({
@@ -10,19 +10,27 @@ const cell = (index: number, text: string, extra: Partial<CellOutcome> = {}): Ce
   errors: '',
   ...extra,
 });
-const image = (width = 300, height = 150, inked = 3): RenderedImage => ({ cell: 1, width, height, inked });
+const plot = (cell: number, extra: Partial<PlotShown> = {}): PlotShown => ({
+  cell,
+  renderer: 'vega-lite',
+  width: 300,
+  height: 150,
+  inked: 500,
+  ...extra,
+});
+const VEGA = /^vega-lite$/;
 
 describe('findProblems', () => {
   const cells = [cell(1, 'backend: wasm\n'), cell(2, 'epoch 1, loss 0.5\nepoch 2, loss 0.25\n')];
 
   test('accepts expected lines in order, whole strings or patterns, with other lines between', () => {
     const expectation = { path: 'a.ipynb', lines: ['backend: wasm', /^epoch 2, loss 0\.\d+$/], plots: 1 };
-    expect(findProblems(expectation, cells, [image()])).toEqual([]);
+    expect(findProblems(expectation, cells, [plot(2)], [2], VEGA)).toEqual([]);
   });
 
   test('reports lines that are missing, out of order, or only part of a line', () => {
     const expectation = { path: 'a.ipynb', lines: ['epoch 2, loss 0.25', 'backend: wasm', 'epoch 1'] };
-    expect(findProblems(expectation, cells, [])).toEqual([
+    expect(findProblems(expectation, cells, [], [], VEGA)).toEqual([
       'expected printed line backend: wasm (after line 3 of 3) not found',
       'expected printed line epoch 1 (after line 3 of 3) not found',
     ]);
@@ -30,19 +38,59 @@ describe('findProblems', () => {
 
   test('reports error output and cells that did not run, with the cell and its first line', () => {
     const failed = [cell(3, '', { errors: 'Error: boom\n' }), cell(4, '', { ran: false })];
-    expect(findProblems({ path: 'a.ipynb', lines: [] }, failed, [])).toEqual([
+    expect(findProblems({ path: 'a.ipynb', lines: [] }, failed, [], [], VEGA)).toEqual([
       'cell 3 (console.log(3);) printed an error:\nError: boom',
       'cell 4 (console.log(4);) did not run',
     ]);
   });
 
-  test('reports a wrong plot count, and plots that are invisible or empty', () => {
-    const expectation = { path: 'a.ipynb', lines: [], plots: 3 };
-    expect(findProblems(expectation, [], [image(0, 150), image(300, 150, 0)])).toEqual([
-      'expected 3 plot(s), found 2 PNG image(s)',
-      'the image in cell 1 is not visible (0x150 px)',
-      'the image in cell 1 draws nothing',
+  test('reports plot counts, plots missing from the page, other renderers, and plots that draw nothing', () => {
+    const expectation = { path: 'a.ipynb', lines: [], plots: 3, minPlots: 4 };
+    const shown = [plot(1, { width: 0 }), plot(5, { renderer: 'image/png', inked: 0 })];
+    expect(findProblems(expectation, [], shown, [1, 2], VEGA)).toEqual([
+      'expected 3 plot(s), the notebook has 2',
+      'expected at least 4 plot(s), the notebook has 2',
+      'plots in cells [1, 2], the page shows them in [1, 5]',
+      'the plot in cell 1 is not visible (0x150 px)',
+      'the plot in cell 5 was rendered by image/png, expected /^vega-lite$/',
+      'the plot in cell 5 draws nothing',
     ]);
+  });
+});
+
+describe('savedCells and plotCells', () => {
+  test('read printed text, errors, execution and plots from a saved notebook', () => {
+    const nb = {
+      cells: [
+        { cell_type: 'markdown', source: '# x' },
+        {
+          cell_type: 'code',
+          source: ['a\n', 'b'],
+          execution_count: 1,
+          outputs: [
+            { output_type: 'stream', name: 'stdout', text: ['one\n', 'two\n'] },
+            { output_type: 'stream', name: 'stderr', text: 'warn\n' },
+            {
+              output_type: 'display_data',
+              data: { 'text/plain': 'plot', 'application/vnd.vegalite.v5+json': {} },
+            },
+            { output_type: 'error', ename: 'Error', evalue: 'boom', traceback: ['Error: boom'] },
+          ],
+        },
+        { cell_type: 'code', source: 'c', execution_count: null, outputs: [] },
+      ],
+    };
+    expect(savedCells(nb)).toEqual([
+      {
+        index: 1,
+        source: 'a\nb',
+        ran: true,
+        text: 'one\ntwo\nplot',
+        errors: 'warn\nError: boom\nError: boom',
+      },
+      { index: 2, source: 'c', ran: false, text: '', errors: '' },
+    ]);
+    expect(plotCells(nb)).toEqual([1]);
   });
 });
 

@@ -1,11 +1,14 @@
 /**
- * tslab sends on its sockets without awaiting the previous send; zeromq 6 rejects a send while another
+ * The kernel preload. (1) tslab sends on its sockets without awaiting the previous send; zeromq 6 rejects a send while another
  * is in flight, and under load that kills the kernel. The kernelspec preloads src/kernel-preload.js,
  * which queues the sends. Each case runs in a fresh node process, with and without the preload.
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KERNEL_PRELOAD } from '../src/kernelspec';
+import { KERNEL_PRELOAD, kernelSpec } from '../src/kernelspec';
+import { tfjsNodeInstalled } from './helpers';
+import { KernelSession, type Exchange } from './kernel-session';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -37,4 +40,161 @@ test('without the preload, concurrent sends fail as tslab would see them', () =>
 
 test('with the preload, concurrent sends all go out', () => {
   expect(run(true)).toBe('ok');
+});
+
+/**
+ * The kernel as Jupyter front ends meet it: the kernelspec's argv (tslab with the preload), driven over
+ * the wire protocol by a bare client.
+ */
+(tfjsNodeInstalled() ? test : test.skip)(
+  "a notebook that imports @tensorflow/tfjs-node without d2l leaves the kernel's stderr empty",
+  () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.TF_CPP_MIN_LOG_LEVEL;
+    delete env.TF_ENABLE_ONEDNN_OPTS;
+    const code =
+      "const tf = require('@tensorflow/tfjs-node'); console.log(tf.getBackend(), tf.ones([2]).sum().dataSync()[0]);";
+    const r = spawnSync(process.execPath, ['--require', KERNEL_PRELOAD, '-e', code], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('tensorflow 2\n');
+    expect(r.stderr).toBe(''); // TensorFlow would write its absl, oneDNN and CPU-feature lines here
+  },
+  60_000,
+);
+
+describe('the d2l-ts kernel', () => {
+  const tslabVersion = (): string =>
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'tslab', 'package.json'), 'utf8')).version;
+
+  test("finds every tslab internal it hooks, in the lock file's tslab", () => {
+    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+    expect(tslabVersion()).toBe(lock.packages['node_modules/tslab'].version);
+    const out = spawnSync(
+      process.execPath,
+      ['-e', `console.log(JSON.stringify(require(${JSON.stringify(KERNEL_PRELOAD)}).missing))`],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    // A tslab upgrade that moves these makes the kernel fall back to tslab's own behaviour: fail here.
+    expect(JSON.parse(out.stdout)).toEqual([]);
+  });
+
+  let kernel: KernelSession;
+  beforeAll(async () => {
+    kernel = await KernelSession.start(kernelSpec().argv, ROOT);
+  }, 60_000);
+  afterAll(() => kernel?.close());
+
+  const errorOf = async ({ reply, iopub }: Exchange) => {
+    const [content, messages] = [(await reply).content, await iopub];
+    const published = messages.filter((m) => m.header.msg_type === 'error').map((m) => m.content);
+    return { content, published, streams: messages.filter((m) => m.header.msg_type === 'stream') };
+  };
+  const internals = /node:|evalmachine|tslab[\\/]dist|__tslab__/;
+
+  test('kernel_info has a complete language_info; history_request is answered', async () => {
+    const info = (await kernel.send('kernel_info_request', {}).reply).content;
+    expect(info.language_info).toEqual({
+      name: 'typescript',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+      mimetype: 'text/typescript',
+      file_extension: '.ts',
+      codemirror_mode: { name: 'typescript', typescript: true },
+      pygments_lexer: 'typescript',
+    });
+    expect(info.implementation_version).toBe(tslabVersion());
+    const history = await kernel.send('history_request', {
+      output: false,
+      raw: true,
+      hist_access_type: 'tail',
+      n: 10,
+    });
+    expect((await history.reply).header.msg_type).toBe('history_reply');
+    expect((await history.reply).content).toEqual({ status: 'ok', history: [] });
+    expect((await history.iopub).map((m) => m.content.execution_state)).toEqual(['busy', 'idle']);
+  });
+
+  test('a thrown error is an error message and reply, with frames from the cell only', async () => {
+    await kernel.execute('function f(x: number) {\n  throw new RangeError(`bad ${x}`);\n}').reply;
+    const { content, published, streams } = await errorOf(kernel.execute('const y = 2;\nf(y);'));
+    expect(streams).toEqual([]);
+    expect(content).toMatchObject({ status: 'error', ename: 'RangeError', evalue: 'bad 2' });
+    expect(published).toEqual([{ ename: 'RangeError', evalue: 'bad 2', traceback: content.traceback }]);
+    const traceback = content.traceback as string[];
+    expect(traceback[0]).toBe('RangeError: bad 2');
+    expect(traceback.slice(1)).toEqual([
+      expect.stringMatching(/^ {4}at f \(Cell In\[\d+\], line 2\)$/),
+      expect.stringMatching(/^ {4}at Cell In\[\d+\], line 2$/),
+    ]);
+  });
+
+  test('a compile error and a rejected await are errors too; execute_input carries the count', async () => {
+    const compile = kernel.execute('const s: number = "text";');
+    const { content, published } = await errorOf(compile);
+    expect(content).toMatchObject({ status: 'error', ename: 'CompileError' });
+    expect(content.evalue).toMatch(/not assignable/);
+    expect(published).toHaveLength(1);
+    const input = (await compile.iopub).find((m) => m.header.msg_type === 'execute_input');
+    expect(input?.content).toEqual({
+      code: 'const s: number = "text";',
+      execution_count: content.execution_count,
+    });
+
+    const rejected = await errorOf(kernel.execute('await Promise.reject(new TypeError("no"));'));
+    expect(rejected.content).toMatchObject({ status: 'error', ename: 'TypeError', evalue: 'no' });
+    expect((rejected.content.traceback as string[]).join('\n')).not.toMatch(internals);
+    const thrown = await errorOf(kernel.execute('throw { code: 7 };'));
+    expect(thrown.content).toMatchObject({ status: 'error', ename: 'Error', evalue: '{ code: 7 }' });
+  });
+
+  test('an error in TensorFlow.js keeps its frames down to the cell, not below', async () => {
+    const { content } = await errorOf(
+      kernel.execute('import * as tf from "@tensorflow/tfjs";\ntf.tensor([1, 2]).reshape([3]);'),
+    );
+    expect(content).toMatchObject({ status: 'error', ename: 'Error' });
+    const traceback = content.traceback as string[];
+    expect(traceback[traceback.length - 1]).toMatch(/^ {4}at Cell In\[\d+\]/);
+    expect(traceback.join('\n')).not.toMatch(internals);
+  });
+
+  test('a request sent right after an error runs; those queued behind the failing cell are aborted', async () => {
+    const failing = kernel.execute('await new Promise((r) => setTimeout(r, 300));\nthrow new Error("late");');
+    const queued = kernel.execute('console.log("queued behind");');
+    expect((await failing.reply).content.status).toBe('error');
+    const next = kernel.execute('console.log("sent after the error");');
+    expect((await queued.reply).content).toEqual({ status: 'aborted' });
+    expect((await queued.iopub).filter((m) => m.header.msg_type === 'stream')).toEqual([]);
+    expect((await next.reply).content.status).toBe('ok');
+    expect((await next.iopub).find((m) => m.header.msg_type === 'stream')?.content.text).toBe(
+      'sent after the error\n',
+    );
+  });
+
+  test('a request waiting unread while a synchronous cell fails is aborted; one sent after the error runs', async () => {
+    const failing = kernel.execute(
+      'const until = Date.now() + 700;\nwhile (Date.now() < until) {}\nthrow new Error("x");',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the kernel is busy: this one waits on the socket
+    const waiting = kernel.execute('console.log("waited");');
+    expect((await failing.reply).content.status).toBe('error');
+    const after = kernel.execute('console.log("after");');
+    expect((await waiting.reply).content).toEqual({ status: 'aborted' });
+    expect((await after.reply).content.status).toBe('ok');
+  });
+
+  test.each([
+    ['a busy loop', 'while (true) {}'],
+    ['a pending await', 'await new Promise(() => {});'],
+  ])('an interrupt stops %s, and the next cell runs at once', async (_what, code) => {
+    const stuck = kernel.execute(code);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    kernel.interrupt();
+    const { content } = await errorOf(stuck);
+    expect(content).toMatchObject({ status: 'error', ename: 'Interrupted' });
+    const next = kernel.execute('console.log(6 * 7);');
+    expect((await next.reply).content.status).toBe('ok');
+    expect((await next.iopub).find((m) => m.header.msg_type === 'stream')?.content.text).toBe('42\n');
+  });
 });

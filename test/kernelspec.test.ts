@@ -4,10 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../src/cli';
+import { renderLogo } from '../src/logo';
+import { venvMissing, VENV_PYTHON } from './jupyter-venv';
 import {
   installKernelSpec,
   jupyterDataDir,
   kernelsDir,
+  LOGO_DIR,
+  LOGO_FILES,
   uninstallKernelSpec,
   type Environment,
 } from '../src/kernelspec';
@@ -63,6 +67,14 @@ describe('install and uninstall', () => {
     expect(fs.existsSync(spec.argv[3])).toBe(true);
     expect(spec.argv.slice(4)).toEqual(['kernel', '--config-path', '{connection_file}']);
 
+    // The logos, at the sizes Jupyter asks for (a PNG's IHDR holds width and height).
+    expect(fs.readdirSync(dir).sort()).toEqual(['kernel.json', ...LOGO_FILES].sort());
+    for (const size of [32, 64]) {
+      const png = fs.readFileSync(path.join(dir, `logo-${size}x${size}.png`));
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([size, size]);
+    }
+    expect(fs.readFileSync(path.join(dir, 'logo-svg.svg'), 'utf8')).toMatch(/^<svg /);
+
     expect(uninstallKernelSpec({ user: true }, environment)).toBe(dir);
     expect(fs.existsSync(dir)).toBe(false);
     expect(uninstallKernelSpec({ user: true }, environment)).toBeNull();
@@ -89,11 +101,19 @@ describe('install and uninstall', () => {
     }
   });
 
-  // Jupyter's own lookup (jupyter_client's KernelSpecManager), where Debian's Jupyter is installed.
-  const python = '/usr/bin/python3';
-  const hasJupyter = spawnSync(python, ['-c', 'import jupyter_client']).status === 0;
-  const jupyterIt = hasJupyter ? it : it.skip;
-  const why = hasJupyter ? '' : ` (skipped: ${python} cannot import jupyter_client; .ci/run installs it)`;
+  it('ships the PNG logos rendered from the SVG (npx tsx src/logo.ts renders them)', () => {
+    for (const size of [32, 64]) {
+      expect(renderLogo(size).equals(fs.readFileSync(path.join(LOGO_DIR, `logo-${size}x${size}.png`)))).toBe(
+        true,
+      );
+    }
+  });
+
+  // Jupyter's own lookup (jupyter_client's KernelSpecManager), in the pinned venv.
+  const missing = venvMissing();
+  const jupyterIt = missing ? it.skip : it;
+  const why = missing ? ` (skipped: ${missing})` : '';
+  const python = VENV_PYTHON;
   jupyterIt(`is found by Jupyter's KernelSpecManager with JUPYTER_DATA_DIR set${why}`, () => {
     const dir = installKernelSpec({ user: true }, environment);
     const found = spawnSync(

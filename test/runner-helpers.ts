@@ -1,5 +1,5 @@
 /** Shared by the runner tests: scratch folders that behave like the project, and the CLI as a process. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -63,4 +63,49 @@ export function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Writes a notebook of code cells (sources) into `dir`, for the given kernelspec; returns its path. */
+export function writeNotebook(
+  dir: string,
+  name: string,
+  sources: string[],
+  kernelspec: { name: string; language: string } = { name: 'd2l-ts', language: 'typescript' },
+): string {
+  const file = path.join(dir, name);
+  const nb = {
+    cells: sources.map((source, i) => ({
+      cell_type: 'code',
+      id: `cell-${i + 1}`,
+      metadata: {},
+      source,
+      outputs: [],
+      execution_count: null,
+    })),
+    metadata: { kernelspec: { ...kernelspec, display_name: kernelspec.name } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  fs.writeFileSync(file, JSON.stringify(nb, null, 1) + '\n');
+  return file;
+}
+
+/** Processes below `pid` (children, grandchildren, ...), from ps. */
+export function descendants(pid: number): { pid: number; args: string }[] {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [p, pp, ...args] = line.trim().split(/\s+/);
+      return { pid: Number(p), ppid: Number(pp), args: args.join(' ') };
+    });
+  const found: { pid: number; args: string }[] = [];
+  const walk = (parent: number): void => {
+    for (const row of rows.filter((r) => r.ppid === parent)) {
+      found.push({ pid: row.pid, args: row.args });
+      walk(row.pid);
+    }
+  };
+  walk(pid);
+  return found;
 }

@@ -12,11 +12,19 @@ import * as zmq from 'zeromq';
 import { decode, encode, request, type JsonObject, type Message } from './wire';
 
 const LOOPBACK = '127.0.0.1';
-/** How long a cell's outputs may trail its execute_reply before the runner stops waiting for `idle`. */
-const IDLE_AFTER_REPLY_MS = 10_000;
+/**
+ * How long the runner waits, after a cell's execute_reply, for the next of its outputs or its `idle`
+ * status. Outputs may trail the reply (large ones do); a missing `idle` means iopub dropped messages.
+ */
+const OUTPUT_WAIT_MS = 10_000;
+/** What the kernel printed outside of cells, kept for error reports. */
+const LOG_CHARS = 8192;
 const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
-/** Kills the kernel when this process dies, even by SIGKILL (tslab has no parent watchdog). */
-const EXIT_WITH_PARENT = path.join(__dirname, 'exit-with-parent.js');
+/**
+ * Preloads for Node kernels: kill the kernel when this process dies, even by SIGKILL (tslab has no
+ * parent watchdog); lift its iopub high-water mark so that no output is dropped.
+ */
+const PRELOADS = ['exit-with-parent.js', 'lossless-iopub.js'].map((file) => path.join(__dirname, file));
 
 /** Free TCP ports on loopback, as jupyter_client picks them (bind to port 0, read, release). */
 async function freePorts(count: number): Promise<number[]> {
@@ -50,6 +58,8 @@ export interface ExecuteOutcome {
   /** For `timeout`: whether the kernel had to be killed because SIGINT did not stop the cell. */
   killed: boolean;
   exit?: ExitInfo;
+  /** Set when some of the cell's iopub messages may have been lost (its `idle` status never came). */
+  lost?: string;
 }
 
 export interface ExecuteOptions {
@@ -57,6 +67,8 @@ export interface ExecuteOptions {
   timeoutMs?: number;
   /** How long to wait after SIGINT before killing the kernel. */
   interruptGraceMs?: number;
+  /** How long trailing outputs may keep the runner waiting for `idle` after the reply (default 10 s). */
+  outputWaitMs?: number;
   /** Receives every iopub message whose parent is this request, in order. */
   onIopub: (message: Message) => void;
   signal?: AbortSignal;
@@ -70,6 +82,13 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Aborting gives up waiting for the kernel (and kills it). */
   signal?: AbortSignal;
+  /** Written into the connection file (Jupyter's `kernel_name`). */
+  kernelName?: string;
+  /**
+   * Files the kernel's watchdog (exit-with-parent.js) removes if this process dies without doing it:
+   * temporary files, and lock files that still name this process.
+   */
+  orphanCleanup?: { files?: string[]; locks?: string[] };
 }
 
 interface Pending {
@@ -86,8 +105,11 @@ export class KernelClient {
   private readonly pending = new Map<string, Pending>();
   private readonly shell = new zmq.Dealer({ linger: 0 });
   private readonly control = new zmq.Dealer({ linger: 0 });
-  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  // No receive high-water mark: ZeroMQ's I/O thread drains the kernel's publisher into this process at
+  // once, so the kernel never drops outputs because this process was busy (the default is 1000).
+  private readonly iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
   private readonly output: string[] = [];
+  private outputChars = 0;
   private closed = false;
 
   private constructor(
@@ -107,8 +129,11 @@ export class KernelClient {
       });
     });
     const keep = (chunk: Buffer): void => {
-      this.output.push(chunk.toString('utf8'));
-      while (this.output.join('').length > 8192) this.output.shift();
+      const text = chunk.toString('utf8').slice(-LOG_CHARS);
+      this.output.push(text);
+      this.outputChars += text.length;
+      while (this.outputChars - this.output[0].length >= LOG_CHARS)
+        this.outputChars -= this.output.shift()!.length;
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -125,13 +150,16 @@ export class KernelClient {
       transport: 'tcp',
       signature_scheme: 'hmac-sha256',
       key,
-      kernel_name: 'd2l-ts',
+      kernel_name: options.kernelName ?? 'd2l-ts',
     };
     CHANNELS.forEach((channel, i) => (connection[`${channel}_port`] = ports[i]));
     fs.writeFileSync(connectionFile, JSON.stringify(connection), { mode: 0o600, flag: 'wx' });
+    if (options.orphanCleanup) {
+      fs.writeFileSync(path.join(connectionDir, 'cleanup.json'), JSON.stringify(options.orphanCleanup));
+    }
 
     const [command, ...args] = options.argv.map((arg) => arg.replace('{connection_file}', connectionFile));
-    const nodeArgs = command === process.execPath ? ['--require', EXIT_WITH_PARENT] : [];
+    const nodeArgs = command === process.execPath ? PRELOADS.flatMap((file) => ['--require', file]) : [];
     // Own process group: a terminal Ctrl-C reaches the runner only, which then stops the kernel itself.
     const child = spawn(command, [...nodeArgs, ...args], {
       cwd: options.cwd,
@@ -209,6 +237,9 @@ export class KernelClient {
     let subscribed = false;
     const sent: string[] = [];
     let wake = (): void => {};
+    let onAbort = (): void => {};
+    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       while (!(replied && subscribed)) {
         if (!this.alive) {
@@ -233,10 +264,11 @@ export class KernelClient {
           },
         });
         // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge.
-        if (!(replied && subscribed)) await waitAny(replied ? 100 : 1000, this.exited, answered);
+        if (!(replied && subscribed)) await waitAny(replied ? 100 : 1000, this.exited, answered, aborted);
       }
     } finally {
       for (const id of sent) this.pending.delete(id);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -256,15 +288,21 @@ export class KernelClient {
     });
     let reply: Message | null = null;
     let idle = false;
+    let lastIopub = 0;
+    let replyAt = 0;
     let wake = (): void => {};
     const changed = (): Promise<void> => new Promise((resolve) => (wake = resolve));
     let next = changed();
     await this.send(this.shell, message, {
       onShell: (m) => {
-        if (m.header.msg_type === 'execute_reply') reply = m;
+        if (m.header.msg_type === 'execute_reply') {
+          reply = m;
+          replyAt = Date.now();
+        }
         wake();
       },
       onIopub: (m) => {
+        lastIopub = Date.now();
         if (m.header.msg_type === 'status') {
           if (m.content.execution_state === 'idle') idle = true;
         } else {
@@ -275,9 +313,10 @@ export class KernelClient {
     });
     const timeoutMs = options.timeoutMs && Number.isFinite(options.timeoutMs) ? options.timeoutMs : 0;
     const grace = options.interruptGraceMs ?? 5000;
+    const outputWait = options.outputWaitMs ?? OUTPUT_WAIT_MS;
     const started = Date.now();
     let interruptedAt = 0;
-    let idleWaitStarted = 0;
+    let lost: string | undefined;
     let onAbort = (): void => {};
     const aborted = new Promise<void>((resolve) => (onAbort = resolve));
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -285,9 +324,15 @@ export class KernelClient {
       for (;;) {
         const now = Date.now();
         // Outputs may reach iopub after the reply on shell (large ones do): the cell is done at `idle`.
-        if (reply !== null) {
-          idleWaitStarted ||= now;
-          if (idle || now - idleWaitStarted > IDLE_AFTER_REPLY_MS) break;
+        // Waiting goes on while its outputs keep coming; silence without `idle` means lost messages.
+        const quietSince = reply !== null ? Math.max(lastIopub, replyAt) : 0;
+        if (reply !== null && (idle || now - quietSince > outputWait)) {
+          if (!idle) {
+            lost =
+              `the kernel's idle status for this cell never arrived (${outputWait / 1000} s ` +
+              'after its last message): iopub dropped messages, so outputs may be missing';
+          }
+          break;
         }
         if (options.signal?.aborted) return { status: 'cancelled', executionCount: null, killed: false };
         if (!this.alive) {
@@ -305,7 +350,7 @@ export class KernelClient {
         }
         const deadlines = [
           interruptedAt ? interruptedAt + grace : timeoutMs && !reply ? started + timeoutMs : Infinity,
-          reply ? idleWaitStarted + IDLE_AFTER_REPLY_MS : Infinity,
+          reply ? quietSince + outputWait + 1 : Infinity,
         ];
         const wait = Math.min(...deadlines, now + 60_000) - now;
         await waitAny(Math.max(1, wait), next, this.exited, aborted);
@@ -317,9 +362,11 @@ export class KernelClient {
     }
     const content = (reply as Message | null)!.content;
     const count = typeof content.execution_count === 'number' ? content.execution_count : null;
-    if (interruptedAt) return { status: 'timeout', executionCount: count, killed: false };
-    const status = content.status === 'ok' || content.status === 'abort' ? content.status : 'error';
-    return { status, executionCount: count, killed: false };
+    if (interruptedAt) return { status: 'timeout', executionCount: count, killed: false, lost };
+    // tslab says 'abort'; ipykernel (and the d2l-ts preload) 'aborted'.
+    const wasAborted = content.status === 'abort' || content.status === 'aborted';
+    const status = content.status === 'ok' ? 'ok' : wasAborted ? 'abort' : 'error';
+    return { status, executionCount: count, killed: false, lost };
   }
 
   /** Interrupts the running cell (tslab handles SIGINT; it ignores interrupt_request). */
@@ -366,7 +413,8 @@ export class KernelClient {
     if (this.closed) return;
     this.closed = true;
     for (const socket of [this.shell, this.control, this.iopub]) socket.close();
-    this.child.stdin?.destroy();
+    // A process the kernel started may hold these pipes open after the kernel is gone.
+    for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) stream?.destroy();
     fs.rmSync(this.connectionDir, { recursive: true, force: true });
   }
 }

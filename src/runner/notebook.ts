@@ -1,11 +1,13 @@
 /**
- * nbformat 4 notebooks: read, and write byte-for-byte as Jupyter's nbformat.write does (sorted keys,
- * indent 1, multi-line strings split into lines, trailing newline), so re-running a notebook and saving
- * it from JupyterLab produce the same diff. Writes go to a temporary file renamed over the target.
+ * nbformat 4 notebooks: read, and write byte-for-byte as Jupyter's nbformat.write does (Python's JSON
+ * numbers and sorted keys, from ./nbjson; multi-line strings split into lines, trailing newline), so
+ * re-running a notebook and saving it from JupyterLab produce the same diff. Writes go through
+ * replaceFile (files.ts).
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { replaceFile } from './files';
+import { parseJson, stringifyJson } from './nbjson';
 import type { Output } from './outputs';
 import type { JsonObject } from './wire';
 
@@ -44,7 +46,7 @@ function isJsonMime(mime: string): boolean {
 export function parseNotebook(text: string, file: string): Notebook {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJson(text);
   } catch (error) {
     throw new Error(`${file}: not a notebook (invalid JSON: ${(error as Error).message})`);
   }
@@ -92,14 +94,6 @@ function splitMimeBundle(data: JsonObject): JsonObject {
   return bundle;
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const sorted: JsonObject = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as JsonObject)[key]);
-  return sorted;
-}
-
 /** The file text nbformat.write would produce. */
 export function serializeNotebook(nb: Notebook): string {
   const metadata = { ...nb.metadata };
@@ -119,19 +113,12 @@ export function serializeNotebook(nb: Notebook): string {
     }
     return out;
   });
-  return JSON.stringify(sortKeys({ ...nb, metadata, cells }), null, 1) + '\n';
+  return stringifyJson({ ...nb, metadata, cells }) + '\n';
 }
 
-/** Writes via a temporary file in the same directory and a rename: readers see the old or new file. */
+/** Writes via a temporary file and a rename (see replaceFile): readers see the old or new file. */
 export function writeNotebookAtomic(file: string, nb: Notebook): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    fs.writeFileSync(tmp, serializeNotebook(nb));
-    fs.renameSync(tmp, file);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
+  replaceFile(file, serializeNotebook(nb));
 }
 
 /** nbformat ≥ 4.5 requires cell ids; nbformat adds random ones the same way. */

@@ -58,13 +58,51 @@ export class DisplayRegistry {
   }
 }
 
-/** One cell's outputs while it runs. */
+/** What a cell's saved outputs lack: cut at the size limit, or lost on the way (ZeroMQ dropped them). */
+export interface OutputCut {
+  /** Characters and outputs dropped past the limit (0 when nothing was dropped for size). */
+  droppedChars: number;
+  droppedOutputs: number;
+  /** Why outputs may be missing besides the limit, e.g. the kernel's idle status never arrived. */
+  lost?: string;
+}
+
+/** The size of an output as stored, in characters (JSON values by their JSON text). */
+function outputSize(output: Output): number {
+  if (output.output_type === 'stream') return output.text.length;
+  if (output.output_type === 'error') return output.evalue.length + output.traceback.join('\n').length;
+  let size = 0;
+  for (const value of Object.values(output.data)) {
+    size += typeof value === 'string' ? value.length : (JSON.stringify(value) ?? '').length;
+  }
+  return size;
+}
+
+/**
+ * One cell's outputs while it runs, at most `limit` characters of them (0: no limit). Past the limit
+ * outputs are counted and dropped, and a note on stderr says so where the cut happened.
+ */
 export class CellOutputs {
-  /** Streams stay one entry per message until finish(), which needs them to find tslab's error text. */
+  /**
+   * stdout is merged as it comes (a cell printing 10⁶ lines keeps one output); stderr stays one entry
+   * per message until finish(), which needs them to find tslab's error text.
+   */
   private outputs: Output[] = [];
   private clearOnNextOutput = false;
+  private size = 0;
+  /** The truncation note, once the limit is reached. */
+  private note: StreamOutput | null = null;
+  /** The runner's own notes (truncation, lost messages). */
+  private readonly notes = new Set<Output>();
+  private droppedChars = 0;
+  private droppedOutputs = 0;
+  /** The last output dropped for size: kept if it is stderr, as it may hold the cell's error. */
+  private lastDropped: Output | null = null;
 
-  constructor(private readonly displays: DisplayRegistry) {}
+  constructor(
+    private readonly displays: DisplayRegistry,
+    private readonly limit = 0,
+  ) {}
 
   handle(message: Message): void {
     const { msg_type } = message.header;
@@ -88,15 +126,28 @@ export class CellOutputs {
       this.clear();
       this.clearOnNextOutput = false;
     }
+    if (!this.fits(output)) return;
     if (typeof displayId === 'string' && output.output_type === 'display_data') {
       this.displays.register(displayId, output);
     }
+    this.add(output);
+  }
+
+  /** Appends an output made by the runner (timeout, dead kernel); never cut. */
+  push(output: Output): void {
     this.outputs.push(output);
   }
 
-  /** Appends an output made by the runner (timeout, dead kernel). */
-  push(output: Output): void {
-    this.outputs.push(output);
+  /** Appends a note from the runner on stderr, which is never taken for the cell's error text. */
+  pushNote(text: string): void {
+    const note: StreamOutput = { output_type: 'stream', name: 'stderr', text };
+    this.notes.add(note);
+    this.outputs.push(note);
+  }
+
+  /** What the saved outputs lack for size, or null when they are whole. */
+  get cut(): OutputCut | null {
+    return this.note ? { droppedChars: this.droppedChars, droppedOutputs: this.droppedOutputs } : null;
   }
 
   /**
@@ -104,27 +155,77 @@ export class CellOutputs {
    * last on stderr becomes an `error` output in its place.
    */
   finish(failed: boolean): Output[] {
+    if (this.note) {
+      this.note.text =
+        `\n[d2l-ts runner: output truncated: ${this.droppedChars} more characters in ` +
+        `${this.droppedOutputs} outputs past the limit of ${this.limit} characters per cell (--max-output)]\n`;
+      if (this.lastDropped?.output_type === 'stream' && this.lastDropped.name === 'stderr') {
+        this.outputs.push(this.lastDropped);
+      }
+    }
     if (failed && !this.outputs.some((o) => o.output_type === 'error')) this.errorFromStderr();
     return coalesceStreams(this.outputs);
+  }
+
+  /** Within the limit, or cut to fit (a stream keeps its head); counts what is dropped. */
+  private fits(output: Output): boolean {
+    if (this.limit <= 0) return true;
+    const size = outputSize(output);
+    if (!this.note && this.size + size <= this.limit) {
+      this.size += size;
+      return true;
+    }
+    let kept = 0;
+    if (!this.note) {
+      if (output.output_type === 'stream') {
+        kept = this.limit - this.size;
+        if (kept > 0) this.add({ ...output, text: output.text.slice(0, kept) });
+      }
+      this.note = { output_type: 'stream', name: 'stderr', text: '' };
+      this.notes.add(this.note);
+      this.outputs.push(this.note);
+    }
+    this.droppedChars += size - kept;
+    this.droppedOutputs++;
+    this.lastDropped = output;
+    return false;
+  }
+
+  private add(output: Output): void {
+    const last = this.outputs[this.outputs.length - 1];
+    if (
+      output.output_type === 'stream' &&
+      output.name === 'stdout' &&
+      last?.output_type === 'stream' &&
+      last.name === 'stdout'
+    ) {
+      last.text += output.text;
+    } else {
+      this.outputs.push(output);
+    }
   }
 
   private clear(): void {
     this.displays.forget(this.outputs);
     this.outputs = [];
+    this.size = 0;
+    this.note = null;
+    this.droppedChars = this.droppedOutputs = 0;
+    this.lastDropped = null;
   }
 
   private errorFromStderr(): void {
     let last = -1;
     for (let i = this.outputs.length - 1; i >= 0; i--) {
       const o = this.outputs[i];
-      if (o.output_type === 'stream' && o.name === 'stderr') {
+      if (o.output_type === 'stream' && o.name === 'stderr' && !this.notes.has(o)) {
         last = i;
         break;
       }
     }
     if (last < 0) return;
     const isDiagnostic = (o: Output | undefined): boolean =>
-      o?.output_type === 'stream' && o.name === 'stderr' && DIAGNOSTIC.test(o.text);
+      o?.output_type === 'stream' && o.name === 'stderr' && !this.notes.has(o) && DIAGNOSTIC.test(o.text);
     let first = last;
     const lastText = (this.outputs[last] as StreamOutput).text;
     if (DIAGNOSTIC.test(lastText)) {
@@ -144,7 +245,12 @@ export class CellOutputs {
 /** tslab prints each TypeScript diagnostic as `[file ]line:column - message`. */
 const DIAGNOSTIC = /^(?:\S+ )?\d+:\d+ - /;
 
-const lines = (text: string): string[] => text.replace(/\n+$/, '').split('\n');
+/** The lines of a text without its trailing newlines (a loop: `/\\n+$/` is quadratic on many newlines). */
+function lines(text: string): string[] {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '\n') end--;
+  return text.slice(0, end).split('\n');
+}
 
 function compileError(text: string): ErrorOutput {
   const traceback = lines(text);
@@ -219,7 +325,25 @@ export function coalesceStreams(outputs: readonly Output[]): Output[] {
     }
   }
   for (const output of merged) {
-    if (output.output_type === 'stream') output.text = output.text.replace(/[^\n]*\r(?=[^\n])/g, '');
+    if (output.output_type === 'stream') output.text = applyCarriageReturns(output.text);
   }
   return merged;
+}
+
+/**
+ * nbconvert's `re.sub(r".*\r(?=[^\n])", "", text)`: on each line, drop everything up to its last `\r`
+ * that is followed by more of the line. In one pass (the regex itself is quadratic in a line's length).
+ */
+export function applyCarriageReturns(text: string): string {
+  if (!text.includes('\r')) return text;
+  const parts: string[] = [];
+  for (let start = 0; start <= text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    // The last \r with a character of this line after it.
+    const cr = end - start >= 2 ? text.lastIndexOf('\r', end - 2) : -1;
+    parts.push(text.slice(cr >= start ? cr + 1 : start, end));
+    start = end + 1;
+  }
+  return parts.join('\n');
 }

@@ -1,5 +1,5 @@
 /** What the runner prints: progress lines, failure reports, the summary table and the JSON summary. */
-import type { CellFailure, NotebookResult, ProgressEvent } from './run';
+import type { CellCut, CellFailure, NotebookResult, ProgressEvent } from './run';
 
 const seconds = (s: number): string => `${s.toFixed(1)} s`;
 
@@ -9,8 +9,9 @@ export function progressLine(event: ProgressEvent): string {
       return `${event.notebook}: starting kernel, ${event.cells} code cells`;
     case 'cell':
       return (
-        `${event.notebook}: cell ${event.cell}/${event.cells} ${event.ok ? 'ok' : 'FAILED'} ` +
-        `in ${seconds(event.seconds)} (elapsed ${seconds(event.elapsed)})`
+        `${event.notebook}: cell ${event.cell}/${event.cells} ${event.ok ? 'ok' : 'FAILED'}` +
+        `${event.cut ? `, ${event.cut.toUpperCase()}` : ''} in ${seconds(event.seconds)} ` +
+        `(elapsed ${seconds(event.elapsed)})`
       );
     case 'end':
       return `${event.result.notebook}: ${event.result.status} in ${seconds(event.result.seconds)}`;
@@ -38,6 +39,22 @@ export function storedErrorReports(result: NotebookResult): string[] {
   return result.storedErrors.map((f) => cellReport('!', result, f, 'error (stored, run continued)'));
 }
 
+/** Cells whose saved output is incomplete: cut at the limit, or messages lost on the way. */
+export function cutReports(result: NotebookResult): string[] {
+  return result.cut.map((c: CellCut) => {
+    const where = `! ${result.notebook}: cell ${c.codeCell}/${result.cells} (cell ${c.cellIndex} in the file)`;
+    const parts = [];
+    if (c.droppedOutputs > 0) {
+      parts.push(
+        `output truncated: ${c.droppedChars} characters in ${c.droppedOutputs} outputs past --max-output ` +
+          'were not saved',
+      );
+    }
+    if (c.lost) parts.push(c.lost);
+    return `${where} ${parts.join('; ')}`;
+  });
+}
+
 function cellReport(mark: string, result: NotebookResult, f: CellFailure, what: string): string {
   const source = excerpt(f.source.split('\n'), MAX_SOURCE_LINES).map((line) => `  │ ${line}`);
   const traceback = excerpt(f.traceback, MAX_TRACEBACK_LINES).map((line) => `  ${line}`);
@@ -51,12 +68,18 @@ function cellReport(mark: string, result: NotebookResult, f: CellFailure, what: 
 }
 
 export function summaryTable(results: readonly NotebookResult[]): string {
-  const rows = results.map((r) => [
-    r.notebook,
-    `${r.executed}/${r.cells}`,
-    r.seconds.toFixed(1),
-    r.storedErrors.length > 0 ? `${r.status} (${r.storedErrors.length} stored errors)` : r.status,
-  ]);
+  const rows = results.map((r) => {
+    const notes = [
+      ...(r.storedErrors.length > 0 ? [`${r.storedErrors.length} stored errors`] : []),
+      ...(r.cut.length > 0 ? [`output cut in ${r.cut.length} cell${r.cut.length === 1 ? '' : 's'}`] : []),
+    ];
+    return [
+      r.notebook,
+      `${r.executed}/${r.cells}`,
+      r.seconds.toFixed(1),
+      notes.length > 0 ? `${r.status} (${notes.join(', ')})` : r.status,
+    ];
+  });
   const header = ['notebook', 'cells', 'seconds', 'status'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const format = (row: string[]): string =>
@@ -68,11 +91,13 @@ export function summaryTable(results: readonly NotebookResult[]): string {
 }
 
 export interface JsonSummary {
+  /** Every notebook ran to the end and saved whole outputs. */
   ok: boolean;
   seconds: number;
   notebooks: NotebookResult[];
 }
 
 export function jsonSummary(results: NotebookResult[], totalSeconds: number): JsonSummary {
-  return { ok: results.every((r) => r.status === 'ok'), seconds: totalSeconds, notebooks: results };
+  const clean = results.every((r) => r.status === 'ok' && r.cut.length === 0);
+  return { ok: clean, seconds: totalSeconds, notebooks: results };
 }

@@ -4,8 +4,10 @@ export interface NotebookExpectation {
   path: string;
   /** Printed lines, in this order (others may come between): a string is a whole line, a RegExp tests a line. */
   lines: Array<string | RegExp>;
-  /** How many plots (image/png outputs) the notebook shows; undefined = do not count. */
+  /** How many plots (outputs carrying vega-lite) the notebook shows; undefined = do not count. */
   plots?: number;
+  /** At least this many plots (for notebooks whose exact number is the lesson's business). */
+  minPlots?: number;
   /** Upper bound for running all cells once, in ms (default 5 minutes). */
   timeoutMs?: number;
 }
@@ -19,42 +21,94 @@ export interface CellOutcome {
   ran: boolean;
   /** Printed text (stdout, and text/plain shown for display data). */
   text: string;
-  /** stderr streams and error outputs: tslab reports every error on stderr. */
+  /** stderr streams and error outputs (ename, evalue and traceback). */
   errors: string;
 }
 
-/** A plot's image as the page laid it out. */
-export interface RenderedImage {
+/** A plot as a page rendered it. */
+export interface PlotShown {
   cell: number;
+  /** The renderer that drew it: vega-lite (JupyterLab's), or the image MIME type (nbconvert's HTML). */
+  renderer: string;
   width: number;
   height: number;
-  /** Pixels of the decoded image that are not white (0 for a blank or broken image). */
+  /** Drawn (non-white, non-transparent) pixels, or for an inline SVG its shapes. */
   inked: number;
 }
 
-/** Counts the pixels of a decoded image that are not white, by drawing it on a canvas (in the page). */
-export const INKED_PIXELS = `(img) => {
-  const canvas = document.createElement('canvas');
-  [canvas.width, canvas.height] = [img.naturalWidth, img.naturalHeight];
-  if (canvas.width === 0) return 0;
-  const context = canvas.getContext('2d');
-  context.drawImage(img, 0, 0);
-  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-  let inked = 0;
-  for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 720 && data[i + 3] > 0) inked++;
-  return inked;
-}`;
+/** The parts of a saved nbformat 4 notebook read here. */
+export interface SavedNotebook {
+  cells: Array<{
+    cell_type: string;
+    source: string | string[];
+    execution_count?: number | null;
+    outputs?: Array<{
+      output_type: string;
+      name?: string;
+      text?: string | string[];
+      data?: Record<string, unknown>;
+      ename?: string;
+      evalue?: string;
+      traceback?: string[];
+    }>;
+  }>;
+}
+
+const joined = (text: unknown): string =>
+  Array.isArray(text) ? text.join('') : typeof text === 'string' ? text : '';
+
+/** Every code cell of a saved notebook as a CellOutcome (ran = has an execution count). */
+export function savedCells(nb: SavedNotebook): CellOutcome[] {
+  return nb.cells.flatMap((cell, index) => {
+    if (cell.cell_type !== 'code') return [];
+    const outputs = cell.outputs ?? [];
+    const text = outputs
+      .map((o) =>
+        o.output_type === 'stream'
+          ? o.name === 'stdout'
+            ? joined(o.text)
+            : ''
+          : joined(o.data?.['text/plain']),
+      )
+      .join('');
+    const errors = outputs
+      .map((o) => {
+        if (o.output_type === 'stream' && o.name === 'stderr') return joined(o.text);
+        if (o.output_type === 'error') return [`${o.ename}: ${o.evalue}`, ...(o.traceback ?? [])].join('\n');
+        return '';
+      })
+      .join('');
+    return [
+      { index, source: joined(cell.source), ran: typeof cell.execution_count === 'number', text, errors },
+    ];
+  });
+}
+
+/** Indices of the cells whose outputs carry a plot (a vega-lite spec), in a saved notebook. */
+export function plotCells(nb: SavedNotebook): number[] {
+  return nb.cells.flatMap((cell, index) =>
+    (cell.outputs ?? []).flatMap((o) =>
+      Object.keys(o.data ?? {}).some((mime) => mime.startsWith('application/vnd.vegalite')) ? [index] : [],
+    ),
+  );
+}
 
 function excerpt(source: string): string {
   const first = source.split('\n').find((line) => line.trim() !== '') ?? '';
   return first.length > 80 ? `${first.slice(0, 77)}...` : first;
 }
 
-/** Human-readable problems in a run: error output, cells that never ran, missing lines or plots. */
+/**
+ * Human-readable problems in a run: error output, cells that never ran, missing lines, and plots that
+ * are missing, were drawn by another renderer than `renderer`, or drew nothing. `expectedPlots` are the cells
+ * whose saved outputs carry a plot.
+ */
 export function findProblems(
   expectation: NotebookExpectation,
   cells: CellOutcome[],
-  images: RenderedImage[],
+  plots: PlotShown[],
+  expectedPlots: number[],
+  renderer: RegExp,
 ): string[] {
   const problems: string[] = [];
   for (const cell of cells) {
@@ -78,14 +132,27 @@ export function findProblems(
     }
   }
 
-  if (expectation.plots !== undefined && images.length !== expectation.plots) {
-    problems.push(`expected ${expectation.plots} plot(s), found ${images.length} PNG image(s)`);
+  if (expectation.plots !== undefined && expectedPlots.length !== expectation.plots) {
+    problems.push(`expected ${expectation.plots} plot(s), the notebook has ${expectedPlots.length}`);
   }
-  for (const image of images) {
-    if (!(image.width > 0 && image.height > 0)) {
-      problems.push(`the image in cell ${image.cell} is not visible (${image.width}x${image.height} px)`);
-    }
-    if (image.inked === 0) problems.push(`the image in cell ${image.cell} draws nothing`);
+  if (expectation.minPlots !== undefined && expectedPlots.length < expectation.minPlots) {
+    problems.push(
+      `expected at least ${expectation.minPlots} plot(s), the notebook has ${expectedPlots.length}`,
+    );
+  }
+  const shown = plots.map((plot) => plot.cell);
+  if (shown.join() !== expectedPlots.join()) {
+    problems.push(
+      `plots in cells [${expectedPlots.join(', ')}], the page shows them in [${shown.join(', ')}]`,
+    );
+  }
+  for (const plot of plots) {
+    const where = `the plot in cell ${plot.cell}`;
+    if (!renderer.test(plot.renderer))
+      problems.push(`${where} was rendered by ${plot.renderer}, expected ${String(renderer)}`);
+    if (!(plot.width > 0 && plot.height > 0))
+      problems.push(`${where} is not visible (${plot.width}x${plot.height} px)`);
+    if (plot.inked === 0) problems.push(`${where} draws nothing`);
   }
   return problems;
 }

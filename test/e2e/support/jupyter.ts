@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { installKernelspec } from './kernelspec';
-import { JUPYTER_NBCONVERT_BIN, JUPYTER_NOTEBOOK_BIN } from './paths';
+import { JUPYTER_LAB_BIN, JUPYTER_NBCONVERT_BIN, VENV_BIN } from './paths';
 
 /** Throwaway Jupyter data/config/runtime dirs holding our kernelspec, so the user's own setup is untouched. */
 export interface JupyterDirs {
@@ -21,13 +21,24 @@ export function makeJupyterDirs(): JupyterDirs {
   const runtimeDir = path.join(root, 'runtime');
   for (const dir of [dataDir, configDir, runtimeDir]) fs.mkdirSync(dir, { recursive: true });
   installKernelspec(dataDir);
+  // No news pop-up (it asks to fetch jupyter.org's feed) over the notebook being tested.
+  fs.mkdirSync(path.join(configDir, 'labconfig'));
+  fs.writeFileSync(
+    path.join(configDir, 'labconfig', 'page_config.json'),
+    JSON.stringify({ disabledExtensions: { '@jupyterlab/apputils-extension:announcements': true } }),
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_DATA_DIR: dataDir,
     JUPYTER_CONFIG_DIR: configDir,
     JUPYTER_RUNTIME_DIR: runtimeDir,
-    // Replaces any JUPYTER_PATH of the user's, so only our data dir and the system ones are searched.
+    // Replaces any JUPYTER_PATH of the user's, so only our data dir and the venv's are searched.
     JUPYTER_PATH: dataDir,
+    JUPYTERLAB_SETTINGS_DIR: path.join(root, 'lab-settings'),
+    JUPYTERLAB_WORKSPACES_DIR: path.join(root, 'lab-workspaces'),
+    // The venv first, as if activated: the server and nbconvert find their own Python tools.
+    PATH: `${VENV_BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+    VIRTUAL_ENV: path.dirname(VENV_BIN),
   };
   return { root, env, runtimeDir };
 }
@@ -99,38 +110,43 @@ function tail(file: string, lines = 30): string {
   }
 }
 
-export interface NotebookServer {
+export interface JupyterServer {
   /** http://127.0.0.1:<port> */
   baseUrl: string;
   token: string;
   notebookDir: string;
-  /** URL of a notebook (path relative to notebookDir) in the classic Notebook UI, token included. */
-  notebookUrl(relativePath: string): string;
+  /** URL of a notebook (path relative to notebookDir) in JupyterLab or Notebook 7, token included. */
+  notebookUrl(relativePath: string, ui: 'lab' | 'notebook'): string;
   /** Paths (relative to notebookDir) of the notebooks that have a running kernel. */
   sessionPaths(): Promise<string[]>;
+  /** Shuts down the kernel of the notebook at `relativePath` (so kernels do not pile up). */
+  shutdownKernels(relativePath: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts Debian's classic Jupyter Notebook server on loopback with a random port and token, serving
- * `notebookDir`, and resolves once its REST API answers.
+ * Starts JupyterLab's server (which also serves Notebook 7) from the venv, on loopback with a random
+ * port and token, serving `notebookDir`, and resolves once its REST API answers.
  */
-export async function startNotebookServer(options: {
+export async function startJupyterServer(options: {
   dirs: JupyterDirs;
   notebookDir: string;
   logFile: string;
   startTimeoutMs?: number;
-}): Promise<NotebookServer> {
+}): Promise<JupyterServer> {
   const { dirs, notebookDir, logFile, startTimeoutMs = 60_000 } = options;
   const port = await freeLoopbackPort();
   const token = randomBytes(24).toString('hex');
   const baseUrl = `http://127.0.0.1:${port}`;
   const args = [
     '--no-browser',
-    '--ip=127.0.0.1',
-    `--port=${port}`,
-    '--port-retries=0',
-    `--notebook-dir=${notebookDir}`,
+    '--ServerApp.ip=127.0.0.1',
+    `--ServerApp.port=${port}`,
+    '--ServerApp.port_retries=0',
+    `--ServerApp.root_dir=${notebookDir}`,
+    // Nothing from the network: no update check, no news.
+    '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
+    '--LabApp.news_url=None',
   ];
   // The server refuses to run as root without this; CI containers run as root.
   if (process.getuid?.() === 0) args.push('--allow-root');
@@ -138,19 +154,23 @@ export async function startNotebookServer(options: {
   const log = fs.openSync(logFile, 'w');
   // Same process group as jest (not detached), so a Ctrl-C in the terminal reaches the server too.
   // The token goes through the environment, not argv, to keep it out of `ps`.
-  const child = spawn(JUPYTER_NOTEBOOK_BIN, args, {
+  const child = spawn(JUPYTER_LAB_BIN, args, {
     env: { ...dirs.env, JUPYTER_TOKEN: token },
     stdio: ['ignore', log, log],
   });
   fs.closeSync(log);
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const encoded = (relativePath: string) => relativePath.split(path.sep).map(encodeURIComponent).join('/');
 
-  const server: NotebookServer = {
+  const server: JupyterServer = {
     baseUrl,
     token,
     notebookDir,
-    notebookUrl: (relativePath) =>
-      `${baseUrl}/notebooks/${relativePath.split(path.sep).map(encodeURIComponent).join('/')}?token=${token}`,
+    // `reset`: JupyterLab would otherwise reopen every notebook an earlier page had open.
+    notebookUrl: (relativePath, ui) =>
+      ui === 'lab'
+        ? `${baseUrl}/lab/tree/${encoded(relativePath)}?reset&token=${token}`
+        : `${baseUrl}/notebooks/${encoded(relativePath)}?token=${token}`,
     sessionPaths: async () => {
       const response = await fetch(`${baseUrl}/api/sessions`, {
         headers: { Authorization: `token ${token}` },
@@ -158,6 +178,17 @@ export async function startNotebookServer(options: {
       if (!response.ok) throw new Error(`GET /api/sessions: HTTP ${response.status}`);
       const sessions = (await response.json()) as Array<{ path: string }>;
       return sessions.map((session) => session.path);
+    },
+    shutdownKernels: async (relativePath) => {
+      const headers = { Authorization: `token ${token}` };
+      const sessions = (await (await fetch(`${baseUrl}/api/sessions`, { headers })).json()) as Array<{
+        id: string;
+        path: string;
+      }>;
+      const wanted = relativePath.split(path.sep).join('/');
+      for (const session of sessions.filter((s) => s.path === wanted)) {
+        await fetch(`${baseUrl}/api/sessions/${session.id}`, { method: 'DELETE', headers });
+      }
     },
     stop: async () => {
       if (!exited(child)) {
@@ -179,11 +210,9 @@ export async function startNotebookServer(options: {
   const deadline = Date.now() + startTimeoutMs;
   while (Date.now() < deadline) {
     const failed = await Promise.race([spawnError, sleep(250).then(() => undefined)]);
-    if (failed) throw new Error(`cannot start ${JUPYTER_NOTEBOOK_BIN}: ${failed.message}`);
+    if (failed) throw new Error(`cannot start ${JUPYTER_LAB_BIN}: ${failed.message}`);
     if (exited(child)) {
-      throw new Error(
-        `jupyter-notebook exited with code ${child.exitCode} during start-up:\n${tail(logFile)}`,
-      );
+      throw new Error(`jupyter-lab exited with code ${child.exitCode} during start-up:\n${tail(logFile)}`);
     }
     const ready = await fetch(`${baseUrl}/api/status`, { headers: { Authorization: `token ${token}` } })
       .then((response) => response.ok)
@@ -191,9 +220,7 @@ export async function startNotebookServer(options: {
     if (ready) return server;
   }
   await server.stop();
-  throw new Error(
-    `jupyter-notebook did not answer on ${baseUrl} within ${startTimeoutMs} ms:\n${tail(logFile)}`,
-  );
+  throw new Error(`jupyter-lab did not answer on ${baseUrl} within ${startTimeoutMs} ms:\n${tail(logFile)}`);
 }
 
 /**

@@ -1,11 +1,11 @@
 /// <reference lib="dom" />
-// Reads an HTML page written by `jupyter nbconvert --to html` (nbconvert 6's lab template).
+// Reads an HTML page written by `jupyter nbconvert --to html` (nbconvert 7's lab template).
 import type { Page } from 'playwright-core';
-import { INKED_PIXELS, type CellOutcome, type RenderedImage } from './checks';
+import type { CellOutcome, PlotShown } from './checks';
 
 /**
  * Every code cell of the page. nbconvert --execute stops at the first failing cell, so a page that
- * exists means every cell ran; tslab never sends execute_input, so there are no prompt numbers to check.
+ * exists means every cell ran. Error outputs show as stderr, like streams.
  */
 export async function readHtmlCells(page: Page): Promise<CellOutcome[]> {
   return page.evaluate(() => {
@@ -30,34 +30,39 @@ export async function readHtmlCells(page: Page): Promise<CellOutcome[]> {
   });
 }
 
-/** PNG outputs (nbconvert's HTML draws no vega-lite), with their laid-out size. */
-export async function readHtmlImages(page: Page): Promise<RenderedImage[]> {
-  return page.evaluate(async (inkedSource) => {
-    const inked = new Function(`return ${inkedSource}`)() as (img: HTMLImageElement) => number;
+/** Image outputs (PNG, SVG inline or as <img>) with the pixels they drew once decoded. */
+export async function readHtmlPlots(page: Page): Promise<PlotShown[]> {
+  return page.evaluate(async () => {
+    const SHAPES = 'path, line, polyline, polygon, rect, circle, ellipse';
     const cells = Array.from(document.querySelectorAll('.jp-Notebook-cell'));
-    const found = cells.flatMap((cell, index) =>
-      Array.from(cell.querySelectorAll<HTMLImageElement>('[data-mime-type="image/png"] img')).map(
-        async (img) => {
-          await img.decode().catch(() => undefined); // a broken image keeps naturalWidth 0
-          const box = img.getBoundingClientRect();
-          return { cell: index, width: box.width, height: box.height, inked: inked(img) };
+    const found: Array<Promise<PlotShown>> = cells.flatMap((cell, index) =>
+      Array.from(cell.querySelectorAll('.jp-OutputArea-output[data-mime-type^="image/"]')).map(
+        async (output) => {
+          const renderer = output.getAttribute('data-mime-type') ?? '';
+          const element = output.querySelector('img, svg');
+          let inked = 0;
+          if (element instanceof HTMLImageElement) {
+            await element.decode().catch(() => undefined); // a broken image keeps naturalWidth 0
+            if (element.naturalWidth > 0) {
+              const canvas = document.createElement('canvas');
+              canvas.width = element.naturalWidth;
+              canvas.height = element.naturalHeight;
+              const context = canvas.getContext('2d');
+              context?.drawImage(element, 0, 0);
+              const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
+              for (let i = 0; i < pixels.length; i += 4) {
+                const white = pixels[i] > 235 && pixels[i + 1] > 235 && pixels[i + 2] > 235;
+                if (pixels[i + 3] >= 128 && !white) inked++;
+              }
+            }
+          } else if (element) {
+            inked = element.querySelectorAll(SHAPES).length;
+          }
+          const box = (element ?? output).getBoundingClientRect();
+          return { cell: index, renderer, width: box.width, height: box.height, inked };
         },
       ),
     );
     return Promise.all(found);
-  }, INKED_PIXELS);
-}
-
-/** Lets MathJax (loaded from Debian's files) finish, so its "Loading..." box is not in the screenshot. */
-export async function waitForMathJax(page: Page): Promise<void> {
-  await page
-    .waitForFunction(
-      () => {
-        const message = document.getElementById('MathJax_Message');
-        return !message || message.style.display === 'none' || (message.textContent ?? '') === '';
-      },
-      undefined,
-      { timeout: 20_000 },
-    )
-    .catch(() => undefined); // cosmetic only: a slow MathJax must not fail the test
+  });
 }

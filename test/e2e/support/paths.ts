@@ -9,6 +9,9 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
  */
 export const ARTIFACTS_DIR = path.join(PROJECT_ROOT, 'e2e-artifacts');
 
-export const JUPYTER_NOTEBOOK_BIN = '/usr/bin/jupyter-notebook';
-export const JUPYTER_NBCONVERT_BIN = '/usr/bin/jupyter-nbconvert';
+/** The pinned Jupyter of requirements/jupyter.txt, installed into .venv/ by .ci/jupyter-venv. */
+export const VENV_BIN = path.join(PROJECT_ROOT, '.venv', 'bin');
+export const JUPYTER_LAB_BIN = path.join(VENV_BIN, 'jupyter-lab');
+export const JUPYTER_NBCONVERT_BIN = path.join(VENV_BIN, 'jupyter-nbconvert');
+/** Debian's Chromium (apt-get install chromium); never a downloaded browser. */
 export const CHROMIUM_BIN = '/usr/bin/chromium';
