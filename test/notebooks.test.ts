@@ -5,11 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { executeNotebook, textOf } from './notebook-executor';
-import type { ExecutedNotebook } from './notebook-executor';
+import type { ExecutedCell, ExecutedNotebook } from './notebook-executor';
 
 const notebook = (name: string): string => path.join(__dirname, '..', 'notebooks', name);
 const stdout = (nb: ExecutedNotebook): string => nb.cells.map((c) => textOf(c.outputs)).join('');
 const VEGALITE = 'application/vnd.vegalite.v5+json';
+/** A number as the notebooks print it: an integer, a decimal, or in exponent notation. */
+const NUMBER = /-?\d+(\.\d+)?(e[-+]?\d+)?/gi;
 
 /** The figures a notebook displayed: outputs with a vega-lite spec and a PNG. */
 const figures = (nb: ExecutedNotebook): number =>
@@ -39,33 +41,39 @@ const FILES = [
   '3.3-linear-regression-concise.ipynb',
 ];
 
-test.each(FILES)('%s is nbformat 4.5 for the d2l-ts kernel and starts as every notebook does', (file) => {
-  const nb = JSON.parse(fs.readFileSync(notebook(file), 'utf8'));
-  expect([nb.nbformat, nb.nbformat_minor]).toEqual([4, 5]);
-  expect(nb.metadata.kernelspec).toEqual({
-    name: 'd2l-ts',
-    display_name: 'TypeScript (d2l-ts)',
-    language: 'typescript',
-  });
-  expect(nb.cells.every((c: { id?: string }) => typeof c.id === 'string' && /^[\w-]{1,64}$/.test(c.id))).toBe(
-    true,
-  );
-  const [first] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
-  const setup = first.source.join('');
-  expect(setup).toContain("import * as tf from '@tensorflow/tfjs';\nimport * as d2l from 'd2l';");
-  expect(setup).toContain('await d2l.ready()');
-  expect(setup).toMatch(/d2l\.seed\(\d+\);/);
-  expect(nb.cells[nb.cells.length - 1].source.join('')).toMatch(/## Exercises/);
-});
+/** The Chinese translations (notebooks/zh), under the same file names. */
+const ZH_FILES = FILES.map((f) => `zh/${f}`);
+
+test.each([...FILES, ...ZH_FILES])(
+  '%s is nbformat 4.5 for the d2l-ts kernel and starts as every notebook does',
+  (file) => {
+    const nb = JSON.parse(fs.readFileSync(notebook(file), 'utf8'));
+    expect([nb.nbformat, nb.nbformat_minor]).toEqual([4, 5]);
+    expect(nb.metadata.kernelspec).toEqual({
+      name: 'd2l-ts',
+      display_name: 'TypeScript (d2l-ts)',
+      language: 'typescript',
+    });
+    expect(
+      nb.cells.every((c: { id?: string }) => typeof c.id === 'string' && /^[\w-]{1,64}$/.test(c.id)),
+    ).toBe(true);
+    const [first] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
+    const setup = first.source.join('');
+    expect(setup).toContain("import * as tf from '@tensorflow/tfjs';\nimport * as d2l from 'd2l';");
+    expect(setup).toContain('await d2l.ready()');
+    expect(setup).toMatch(/d2l\.seed\(\d+\);/);
+    expect(nb.cells[nb.cells.length - 1].source.join('')).toMatch(/## (Exercises|练习)/);
+  },
+);
 
 describe('notebooks', () => {
   const run: Record<string, ExecutedNotebook> = {};
 
   beforeAll(async () => {
-    const names = ['3.1', '3.2', '3.3'];
-    const results = await Promise.all(FILES.map((f) => executeNotebook(notebook(f))));
+    const names = ['3.1', '3.2', '3.3', 'zh/3.1', 'zh/3.2', 'zh/3.3'];
+    const results = await Promise.all([...FILES, ...ZH_FILES].map((f) => executeNotebook(notebook(f))));
     names.forEach((n, i) => (run[n] = results[i]));
-  }, 300000);
+  }, 400000);
 
   test.each(['3.1', '3.2', '3.3'])('%s runs without error and prints the backend first', (name) => {
     expect(run[name].errors).toEqual([]);
@@ -100,4 +108,33 @@ describe('notebooks', () => {
     expect(ratio).toBeGreaterThan(1.5);
     expect(ratio).toBeLessThan(2.5);
   });
+
+  // The translations print their own words around the same numbers: compare the numbers, cell by cell.
+  test.each(['3.1', '3.2', '3.3'])(
+    'zh/%s runs without error, prints the numbers and plots the data of the English notebook',
+    (name) => {
+      const [en, zh] = [run[name], run[`zh/${name}`]];
+      expect(zh.errors).toEqual([]);
+      const code = (nb: ExecutedNotebook) => nb.cells.filter((c) => c.cell_type === 'code');
+      const [enCells, zhCells] = [code(en), code(zh)];
+      expect(zhCells).toHaveLength(enCells.length);
+      const printed = (cells: ExecutedCell[]) =>
+        cells.map((c) => {
+          const numbers = textOf(c.outputs).match(NUMBER) ?? [];
+          // A cell that times itself prints different times on every run: only how many numbers.
+          return c.source.includes('timer.stop()') ? numbers.map(() => 'a time') : numbers;
+        });
+      expect(printed(zhCells)).toEqual(printed(enCells));
+      expect(printed(enCells).flat().length).toBeGreaterThan(0);
+      const plotted = (cells: ExecutedCell[]) =>
+        cells
+          .flatMap((c) => c.outputs)
+          .flatMap((o) => {
+            const spec = o.data?.[VEGALITE] as { data: { values: string } } | undefined;
+            return spec && o.data?.['image/png'] ? [spec.data.values] : [];
+          });
+      expect(plotted(zhCells)).toEqual(plotted(enCells));
+      expect(plotted(zhCells)).toHaveLength(figures(en));
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -135,6 +136,37 @@ test('the PNG is a valid image at twice the figure size; the bundle has vega-lit
   expect(zlib.inflateSync(idat).length).toBe((4 * width + 1) * height);
   expect(Object.keys(fig.bundle())).toEqual(['application/vnd.vegalite.v5+json', 'image/png', 'text/plain']);
   expect(fig.bundle()['image/png']).toBe(png.toString('base64'));
+});
+
+describe('Chinese labels', () => {
+  const font = (fig: d2l.Figure) => (fig.spec as unknown as { config: { font: string } }).config.font;
+
+  test('put a CJK font first (labels or legend); Latin labels keep DejaVu Sans first', () => {
+    expect(font(d2l.figure([1, 2], undefined, { xlabel: '第二个特征' }))).toMatch(/^Noto Sans CJK SC, /);
+    expect(font(d2l.figure([1, 2], undefined, { legend: ['均值 0，标准差 1'] }))).toMatch(
+      /^Noto Sans CJK SC, /,
+    );
+    expect(font(d2l.figure([1, 2], undefined, { xlabel: 'x', legend: ['mean 0, std 1'] }))).toMatch(
+      /^DejaVu Sans, /,
+    );
+  });
+
+  // Debian's fonts-noto-cjk; resvg would otherwise fall back to whichever CJK font it loaded first.
+  const installed = spawnSync('fc-list', ['Noto Sans CJK SC'], { encoding: 'utf8' }).stdout?.trim();
+  const why = installed
+    ? ''
+    : ' (skipped: Noto Sans CJK SC is not installed; apt-get install fonts-noto-cjk)';
+  (installed ? test : test.skip)(`are drawn in the PNG with Noto Sans CJK SC${why}`, () => {
+    const { Resvg } = require('@resvg/resvg-js'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const pixels = (svg: string): Buffer =>
+      new Resvg(svg, { font: { loadSystemFonts: true } }).render().pixels;
+    const fig = d2l.figure([1, 2], [3, 4], { xlabel: '第二个特征', ylabel: '标签' });
+    const notoOnly = fig.svg.replace(/font-family="[^"]*"/g, 'font-family="Noto Sans CJK SC"');
+    expect(notoOnly).not.toBe(fig.svg);
+    expect(pixels(fig.svg).equals(pixels(notoOnly))).toBe(true);
+    // The labels are drawn at all: without them the image differs.
+    expect(pixels(fig.svg).equals(pixels(d2l.figure([1, 2], [3, 4]).svg))).toBe(false);
+  });
 });
 
 describe('X and Y follow the book', () => {

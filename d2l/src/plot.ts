@@ -210,7 +210,7 @@ export function figure(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Fi
     },
     layer,
     config: {
-      font: 'DejaVu Sans, Helvetica, Arial, sans-serif', // matplotlib's font first
+      font: fontFamily([xlabel, ylabel, ...(labels ?? [])].join('')),
       view: { stroke: '#000', strokeWidth: 0.8 },
       axis: {
         domain: false,
@@ -228,6 +228,21 @@ export function figure(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Fi
     },
   };
   return new Figure(spec as TopLevelSpec, width, height);
+}
+
+const LATIN_FONTS = 'DejaVu Sans, Helvetica, Arial'; // matplotlib's font first
+// Noto Sans CJK (Linux: fonts-noto-cjk), macOS's PingFang, Windows's Microsoft YaHei.
+const CJK_FONTS = 'Noto Sans CJK SC, PingFang SC, Microsoft YaHei';
+const CJK = /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/;
+
+/**
+ * The figure's font list, for the labels and legend in `text`. With Chinese, Japanese or Korean
+ * characters a CJK font comes first: the PNG renderer (resvg) takes a glyph missing from the first
+ * installed font from whichever font it loaded first, not from the next one in the list as a browser
+ * does, and would mix serif Han characters into sans-serif labels.
+ */
+function fontFamily(text: string): string {
+  return CJK.test(text) ? `${CJK_FONTS}, ${LATIN_FONTS}, sans-serif` : `${LATIN_FONTS}, sans-serif`;
 }
 
 /** One series: the x and y values of its points. */

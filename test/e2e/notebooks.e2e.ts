@@ -74,8 +74,13 @@ const SERVED_DIR = path.join(ARTIFACTS_DIR, 'served');
 const SCREENSHOT_DIR = path.join(ARTIFACTS_DIR, 'screenshots');
 const HTML_DIR = path.join(ARTIFACTS_DIR, 'html');
 const served = (use: string, file: string) => path.join(use, file);
+/** A notebook's name for its artifacts: `zh-3.1-linear-regression` for notebooks/zh/3.1-linear-regression.ipynb. */
+const artifactName = (file: string) =>
+  (file.startsWith('notebooks/') ? file.slice('notebooks/'.length) : path.basename(file))
+    .replace(/\.ipynb$/, '')
+    .replace(/\//g, '-');
 const shotName = (use: string, file: string, kind: string) =>
-  path.join(SCREENSHOT_DIR, `${use}.${path.basename(file, '.ipynb')}.${kind}.png`);
+  path.join(SCREENSHOT_DIR, `${use}.${artifactName(file)}.${kind}.png`);
 
 let jupyter: JupyterDirs | undefined;
 let server: JupyterServer | undefined;
@@ -373,8 +378,8 @@ describe('jupyter nbconvert 7 --to html --execute', () => {
     return nbconvertToHtml({
       dirs: nbconvertDirs,
       notebook: copyInto('nbconvert', file),
-      outputDir: HTML_DIR,
-      logFile: path.join(HTML_DIR, `${path.basename(file, '.ipynb')}.log`),
+      outputDir: path.join(HTML_DIR, path.dirname(file)),
+      logFile: path.join(HTML_DIR, `${artifactName(file)}.log`),
       timeoutMs,
     });
   };

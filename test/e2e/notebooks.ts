@@ -9,6 +9,9 @@ const BACKEND =
   process.env.D2L_REQUIRE_NATIVE === '1' ? /backend: tensorflow/ : /backend: (tensorflow|wasm|cpu)/;
 /** Training prints each epoch's loss. */
 const EPOCHS = [/epoch 1, loss \d/, /epoch 2, loss \d/, /epoch 3, loss \d/];
+/** The same, as the Chinese notebooks (notebooks/zh) print them. */
+const ZH_BACKEND = /后端：(tensorflow|wasm|cpu)/;
+const ZH_EPOCHS = [/迭代周期 1，损失 \d/, /迭代周期 2，损失 \d/, /迭代周期 3，损失 \d/];
 
 /**
  * The notebooks the e2e suite runs, and what each must print and show. Rows whose file does not exist
@@ -24,6 +27,14 @@ export const EXPECTATIONS: NotebookExpectation[] = [
   { path: 'notebooks/3.1-linear-regression.ipynb', lines: [BACKEND], minPlots: 1 },
   { path: 'notebooks/3.2-linear-regression-scratch.ipynb', lines: [BACKEND, ...EPOCHS], minPlots: 1 },
   { path: 'notebooks/3.3-linear-regression-concise.ipynb', lines: [BACKEND, ...EPOCHS] },
+  // The Chinese translations: the same code, their own words.
+  { path: 'notebooks/zh/3.1-linear-regression.ipynb', lines: [ZH_BACKEND], minPlots: 1 },
+  {
+    path: 'notebooks/zh/3.2-linear-regression-scratch.ipynb',
+    lines: [ZH_BACKEND, ...ZH_EPOCHS],
+    minPlots: 1,
+  },
+  { path: 'notebooks/zh/3.3-linear-regression-concise.ipynb', lines: [ZH_BACKEND, ...ZH_EPOCHS] },
 ];
 
 /**
