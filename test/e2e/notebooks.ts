@@ -5,12 +5,12 @@ import { PROJECT_ROOT } from './support/paths';
 
 // Printed lines by pattern, not wording: the lessons are rewritten more often than this table.
 // Where the native backend must be there (CI sets D2L_REQUIRE_NATIVE=1), the notebooks must use it.
-const BACKEND =
-  process.env.D2L_REQUIRE_NATIVE === '1' ? /backend: tensorflow/ : /backend: (tensorflow|wasm|cpu)/;
+const NATIVE = process.env.D2L_REQUIRE_NATIVE === '1';
+const BACKEND = NATIVE ? /backend: tensorflow/ : /backend: (tensorflow|wasm|cpu)/;
 /** Training prints each epoch's loss. */
 const EPOCHS = [/epoch 1, loss \d/, /epoch 2, loss \d/, /epoch 3, loss \d/];
 /** The same, as the Chinese notebooks (notebooks/zh) print them. */
-const ZH_BACKEND = /后端：(tensorflow|wasm|cpu)/;
+const ZH_BACKEND = NATIVE ? /后端：tensorflow/ : /后端：(tensorflow|wasm|cpu)/;
 const ZH_EPOCHS = [/迭代周期 1，损失 \d/, /迭代周期 2，损失 \d/, /迭代周期 3，损失 \d/];
 
 /**
