@@ -1,6 +1,6 @@
 /**
  * Renders the kernel's logo (src/kernel-logo/logo-svg.svg, shapes only, no fonts) to the 32×32 and
- * 64×64 PNGs Jupyter's launcher shows: `npx tsx src/logo.ts` after editing the SVG. test/kernelspec.test.ts
+ * 64×64 PNGs Jupyter's launcher shows: `npx tsx src/logo.ts` after editing the SVG. test/kernel/kernelspec.test.ts
  * fails when the committed PNGs are not this rendering.
  */
 import * as fs from 'node:fs';

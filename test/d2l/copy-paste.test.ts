@@ -5,10 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { externalImports, notebookPaths, readSavedBlocks, SAVE_MARK } from '../src/export';
-import type { SavedBlock } from '../src/export';
-import { tfjsNodeInstalled } from './helpers';
-import { executeNotebook, textOf } from './notebook-executor';
+import { externalImports, notebookPaths, readSavedBlocks, SAVE_MARK } from '../../src/export';
+import type { SavedBlock } from '../../src/export';
+import { tfjsNodeInstalled } from '../support/helpers';
+import { executeNotebook, textOf } from '../support/notebook-executor';
 
 /**
  * The import a user writes in a fresh notebook: `@tensorflow/tfjs-node` where it is installed, which is
@@ -98,7 +98,7 @@ function copyPasteNotebook(block: SavedBlock): object {
 }
 
 const blocks = notebookPaths().flatMap((nb) => readSavedBlocks(nb));
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '../..');
 // Inside the repository, so that tslab resolves @tensorflow/tfjs from our node_modules, as in a
 // user's project. /tmp/ is git-ignored.
 fs.mkdirSync(path.join(root, 'tmp'), { recursive: true });

@@ -1,7 +1,7 @@
 /** load_array, the loader section 3.3 saves. */
 import * as tf from '@tensorflow/tfjs';
 import * as d2l from 'd2l';
-import { epochIndices, numbered, onWasmAndCpu, range, rows, sorted } from './helpers';
+import { epochIndices, numbered, onWasmAndCpu, range, rows, sorted } from '../support/helpers';
 
 beforeAll(async () => {
   await d2l.ready();

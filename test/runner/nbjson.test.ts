@@ -7,11 +7,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { JsonNumber, parseJson, pythonNumber, stringifyJson } from '../src/runner/nbjson';
-import { parseNotebook, serializeNotebook } from '../src/runner/notebook';
-import { venvMissing, VENV_PYTHON } from './jupyter-venv';
+import { JsonNumber, parseJson, pythonNumber, stringifyJson } from '../../src/runner/nbjson';
+import { parseNotebook, serializeNotebook } from '../../src/runner/notebook';
+import { venvMissing, VENV_PYTHON } from '../support/jupyter-venv';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '../..');
 
 describe('pythonNumber (json.loads, then json.dumps)', () => {
   it.each([

@@ -7,12 +7,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkTargets, commonFolder, findNotebooks, readNotebook, targetOf } from '../src/runner';
-import { lockFile, lockFileFor, readOnlyReason, replaceFile, tempFileFor } from '../src/runner/files';
-import { chooseKernel } from '../src/runner/kernelspecs';
-import { applyCarriageReturns, CellOutputs, DisplayRegistry, type Output } from '../src/runner/outputs';
-import { request, type Message } from '../src/runner/wire';
-import { writeNotebook } from './runner-helpers';
+import { checkTargets, commonFolder, findNotebooks, readNotebook, targetOf } from '../../src/runner';
+import { lockFile, lockFileFor, readOnlyReason, replaceFile, tempFileFor } from '../../src/runner/files';
+import { chooseKernel } from '../../src/runner/kernelspecs';
+import { applyCarriageReturns, CellOutputs, DisplayRegistry, type Output } from '../../src/runner/outputs';
+import { request, type Message } from '../../src/runner/wire';
+import { writeNotebook } from '../support/runner-helpers';
 
 let dir: string;
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-ts-files-'))));

@@ -19,7 +19,7 @@ import {
   SAVE_MARK,
   SAVED_DIR,
   updateNotebooks,
-} from '../src/export';
+} from '../../src/export';
 
 /** Writes a notebook whose code cells are `cells` into `dir`, returning its path. */
 function writeNotebook(dir: string, name: string, cells: string[]): string {

@@ -1,6 +1,6 @@
 /** The bench's arithmetic (no timing here: the figures are made up, the aggregation is what is tested). */
-import type { ChildReport } from '../bench/child';
-import { formatTable, median, summarise } from '../bench/report';
+import type { ChildReport } from '../../bench/child';
+import { formatTable, median, summarise } from '../../bench/report';
 
 function report(backend: string, warm: number[], tensors: [number, number]): ChildReport {
   return {

@@ -1,10 +1,10 @@
 /** The runner's pure parts: nbformat serialisation and the iopub → output conversion (no kernel). */
-import { CellOutputs, coalesceStreams, DisplayRegistry, type Output } from '../src/runner/outputs';
+import { CellOutputs, coalesceStreams, DisplayRegistry, type Output } from '../../src/runner/outputs';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseNotebook, serializeNotebook, splitLines, writeNotebookAtomic } from '../src/runner/notebook';
-import { decode, encode, request, type Message } from '../src/runner/wire';
+import { parseNotebook, serializeNotebook, splitLines, writeNotebookAtomic } from '../../src/runner/notebook';
+import { decode, encode, request, type Message } from '../../src/runner/wire';
 
 const message = (msg_type: string, content: Message['content']): Message => ({
   ...request('session', msg_type, content),

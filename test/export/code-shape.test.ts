@@ -1,4 +1,4 @@
-import { codeShape } from './code-shape';
+import { codeShape } from '../support/code-shape';
 
 const english = `d2l.plot(x, ys, { xlabel: 'x', legend: params.map(([mu, s]) => \`mean \${mu}, std \${s}\`) }); // plot
 console.log(\`epoch \${epoch + 1}, loss \${l.toFixed(6)}\`);`;

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export const VENV_DIR = path.resolve(__dirname, '..', '.venv');
+export const VENV_DIR = path.resolve(__dirname, '../..', '.venv');
 export const VENV_BIN = path.join(VENV_DIR, 'bin');
 export const VENV_PYTHON = path.join(VENV_BIN, 'python');
 

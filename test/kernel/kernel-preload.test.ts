@@ -6,11 +6,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KERNEL_PRELOAD, kernelSpec } from '../src/kernelspec';
-import { tfjsNodeInstalled } from './helpers';
-import { KernelSession, type Exchange } from './kernel-session';
+import { KERNEL_PRELOAD, kernelSpec } from '../../src/kernelspec';
+import { tfjsNodeInstalled } from '../support/helpers';
+import { KernelSession, type Exchange } from '../support/kernel-session';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '../..');
 
 /**
  * Fires 2000 sends at once on a bound Publisher (past its high-water mark of 1000, where a send has to

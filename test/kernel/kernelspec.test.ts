@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../src/cli';
-import { renderLogo } from '../src/logo';
-import { venvMissing, VENV_PYTHON } from './jupyter-venv';
+import { main } from '../../src/cli';
+import { renderLogo } from '../../src/logo';
+import { venvMissing, VENV_PYTHON } from '../support/jupyter-venv';
 import {
   installKernelSpec,
   jupyterDataDir,
@@ -14,7 +14,7 @@ import {
   LOGO_FILES,
   uninstallKernelSpec,
   type Environment,
-} from '../src/kernelspec';
+} from '../../src/kernelspec';
 
 const HOME = '/home/learner';
 const linux = (env: NodeJS.ProcessEnv = {}): Environment => ({ env, platform: 'linux', home: HOME });
@@ -60,10 +60,10 @@ describe('install and uninstall', () => {
     expect(spec.argv[0]).toBe(process.execPath);
     expect(spec.argv.slice(1, 3)).toEqual([
       '--require',
-      path.resolve(__dirname, '..', 'src', 'kernel-preload.js'),
+      path.resolve(__dirname, '../..', 'src', 'kernel-preload.js'),
     ]);
     expect(fs.existsSync(spec.argv[2])).toBe(true);
-    expect(spec.argv[3]).toBe(path.resolve(__dirname, '..', 'node_modules', 'tslab', 'bin', 'tslab'));
+    expect(spec.argv[3]).toBe(path.resolve(__dirname, '../..', 'node_modules', 'tslab', 'bin', 'tslab'));
     expect(fs.existsSync(spec.argv[3])).toBe(true);
     expect(spec.argv.slice(4)).toEqual(['kernel', '--config-path', '{connection_file}']);
 

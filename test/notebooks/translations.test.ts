@@ -6,8 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isSavedCell, NOTEBOOKS_DIR, notebookPaths } from '../src/export';
-import { codeShape } from './code-shape';
+import { isSavedCell, NOTEBOOKS_DIR, notebookPaths } from '../../src/export';
+import { codeShape } from '../support/code-shape';
 
 const ZH_DIR = path.join(NOTEBOOKS_DIR, 'zh');
 

@@ -7,9 +7,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tslabBin } from '../src/kernelspec';
-import { readNotebook, runNotebook, type Cell } from '../src/runner';
-import { lockFileFor, tempFileFor } from '../src/runner/files';
+import { tslabBin } from '../../src/kernelspec';
+import { readNotebook, runNotebook, type Cell } from '../../src/runner';
+import { lockFileFor, tempFileFor } from '../../src/runner/files';
 import {
   cli,
   descendants,
@@ -20,7 +20,7 @@ import {
   scratchFolder,
   waitFor,
   writeNotebook,
-} from './runner-helpers';
+} from '../support/runner-helpers';
 
 jest.setTimeout(120_000);
 afterAll(removeScratchFolders);

@@ -1,7 +1,7 @@
 /** d2l.seed, the analogue of the book's torch.manual_seed plus random.seed. */
 import * as tf from '@tensorflow/tfjs';
 import * as d2l from 'd2l';
-import { epochIndices, numbered } from './helpers';
+import { epochIndices, numbered } from '../support/helpers';
 
 beforeAll(async () => {
   await d2l.ready();

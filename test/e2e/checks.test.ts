@@ -1,6 +1,6 @@
 // The pure parts of the end-to-end harness (test/e2e), which `npm test` can check without Jupyter.
-import { findProblems, plotCells, savedCells, type CellOutcome, type PlotShown } from './e2e/support/checks';
-import { EXPECTATIONS, selectNotebooks } from './e2e/notebooks';
+import { findProblems, plotCells, savedCells, type CellOutcome, type PlotShown } from './support/checks';
+import { EXPECTATIONS, selectNotebooks } from './notebooks';
 
 const cell = (index: number, text: string, extra: Partial<CellOutcome> = {}): CellOutcome => ({
   index,

@@ -9,7 +9,7 @@ import {
   sorted,
   tfjsNodeInstalled,
   trainScratch,
-} from './helpers';
+} from '../support/helpers';
 
 beforeAll(async () => {
   await d2l.ready();

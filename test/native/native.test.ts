@@ -8,9 +8,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ARCHIVE, ensureArchive, NativeError, provision } from '../src/native';
+import { ARCHIVE, ensureArchive, NativeError, provision } from '../../src/native';
 
-const repack = path.resolve(__dirname, '../src/native/libtensorflow-from-wheel.py');
+const repack = path.resolve(__dirname, '../../src/native/libtensorflow-from-wheel.py');
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-native-'));

@@ -4,10 +4,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { executeNotebook, textOf } from './notebook-executor';
-import type { ExecutedCell, ExecutedNotebook } from './notebook-executor';
+import { executeNotebook, textOf } from '../support/notebook-executor';
+import type { ExecutedCell, ExecutedNotebook } from '../support/notebook-executor';
 
-const notebook = (name: string): string => path.join(__dirname, '..', 'notebooks', name);
+const notebook = (name: string): string => path.join(__dirname, '../..', 'notebooks', name);
 const stdout = (nb: ExecutedNotebook): string => nb.cells.map((c) => textOf(c.outputs)).join('');
 const VEGALITE = 'application/vnd.vegalite.v5+json';
 /** A number as the notebooks print it: an integer, a decimal, or in exponent notation. */

@@ -2,9 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as d2l from 'd2l';
-import { tfjsNodeInstalled } from './helpers';
+import { tfjsNodeInstalled } from '../support/helpers';
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '../..');
 
 /** Runs a snippet in a fresh node process (backend choice is once per process) and returns its output. */
 function runNode(code: string, env: Record<string, string> = {}): { status: number | null; out: string } {

@@ -10,11 +10,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { installKernelSpec } from '../src/kernelspec';
-import { readNotebook, runNotebook } from '../src/runner';
-import { coalesceStreams } from '../src/runner/outputs';
-import { venvMissing, VENV_BIN } from './jupyter-venv';
-import { FIXTURES } from './runner-helpers';
+import { installKernelSpec } from '../../src/kernelspec';
+import { readNotebook, runNotebook } from '../../src/runner';
+import { coalesceStreams } from '../../src/runner/outputs';
+import { venvMissing, VENV_BIN } from '../support/jupyter-venv';
+import { FIXTURES } from '../support/runner-helpers';
 
 const NBCONVERT = path.join(VENV_BIN, 'jupyter-nbconvert');
 const missing = venvMissing();

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runNotebook } from '../src/runner';
+import { runNotebook } from '../../src/runner';
 
 export interface Output {
   output_type: string;
