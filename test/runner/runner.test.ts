@@ -6,7 +6,14 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNotebook, runNotebook, type Cell, type Output } from '../../src/runner';
-import { cli, FIXTURES, isRunning, removeScratchFolders, scratchFolder, waitFor } from '../support/runner-helpers';
+import {
+  cli,
+  FIXTURES,
+  isRunning,
+  removeScratchFolders,
+  scratchFolder,
+  waitFor,
+} from '../support/runner-helpers';
 
 jest.setTimeout(90_000);
 afterAll(removeScratchFolders);

@@ -9,7 +9,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zmq from 'zeromq';
-import { decode, encode, executeContent, request, type JsonObject, type Message } from '../../src/runner/wire';
+import {
+  decode,
+  encode,
+  executeContent,
+  request,
+  type JsonObject,
+  type Message,
+} from '../../src/runner/wire';
 
 const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
 
