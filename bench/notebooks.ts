@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { installKernelSpec } from '../src/kernelspec';
-import { readNotebook } from '../src/runner';
+import { readNotebook } from '../src/runner/notebook';
 import { median } from './report';
 
 const ROOT = path.resolve(__dirname, '..');

@@ -16,19 +16,16 @@ import {
   uninstallKernelSpec,
   type Target,
 } from './kernelspec';
-import {
-  checkTargets,
-  commonFolder,
-  DEFAULT_MAX_OUTPUT,
-  defaultJobs,
-  findNotebooks,
-  runNotebooks,
-} from './runner';
+import { DEFAULTS, runNotebooks } from './runner';
 import { watchLauncher } from './runner/launcher';
+import { checkParameters, parseValue, type Parameters } from './runner/parameters';
+import { checkTargets, commonFolder, findNotebooks, shard } from './runner/paths';
 import {
   cutReports,
   failureReport,
+  githubAnnotations,
   jsonSummary,
+  junitXml,
   progressLine,
   storedErrorReports,
   summaryTable,
@@ -39,14 +36,22 @@ const USAGE = `usage:
                          execute notebooks (default: notebooks/*.ipynb; folders are searched recursively)
                          and save their outputs
       --out DIR          write executed copies to DIR instead of overwriting the notebooks
-      --timeout S        per-cell limit in seconds (default 600; 0 = none): interrupt, then kill if needed
+      --timeout S        per-cell limit in seconds (default ${DEFAULTS.timeout}; 0 = none): interrupt, then kill if needed
       --allow-errors     keep running after a failing cell and exit 0 (errors are saved and printed either way)
-      -j, --jobs N       run N notebooks in parallel, one kernel each (default: one per core, here ${defaultJobs()})
+      -j, --jobs N       run N notebooks in parallel, one kernel each (default: one per core, here ${DEFAULTS.jobs})
       --kernel NAME      run with the installed kernelspec NAME (or d2l-ts), whatever the notebooks name
-      --max-output N     characters of output a cell keeps (default ${DEFAULT_MAX_OUTPUT}; 0 = no limit);
+      --max-output N     characters of output a cell keeps (default ${DEFAULTS.maxOutput}; 0 = no limit);
                          the rest is cut, with a note in the notebook and in the summary
+      -p, --parameter NAME VALUE
+                         papermill's parameters: inject \`const NAME = VALUE;\` after the cell tagged
+                         "parameters" (VALUE as JSON, else a string); repeatable
+      --parameters FILE  the same from a JSON object in FILE (-p wins)
+      --shard I/N        run only the I-th of N shares of the notebooks found (balanced by recorded times)
+      --junit FILE       write a JUnit XML report: a test suite per notebook, a test case per code cell
+      --record-timing    store nbclient's per-cell timing in cell.metadata.execution
       -q, --quiet        no progress lines and no summary table (errors are still printed)
       --json             print a JSON summary on stdout instead of the table
+  (with GITHUB_ACTIONS set, a failing cell is also printed as a GitHub workflow annotation)
   npm run kernel -- [--user | --prefix P]            register the "${KERNEL_NAME}" kernel with Jupyter
   npm run kernel:uninstall -- [--user | --prefix P]  remove it
 (npm start = build d2l, then npm run notebooks; without npm: tsx src/cli.ts run|kernel install|kernel uninstall)`;
@@ -76,7 +81,50 @@ const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM:
 
 const shown = (file: string): string => path.relative(process.cwd(), file) || file;
 
-async function run(args: string[]): Promise<number> {
+/** Takes `-p NAME VALUE` pairs out of `args` (parseArgs reads one value per option). */
+function takeParameters(args: string[]): { rest: string[]; parameters: Parameters } {
+  const rest: string[] = [];
+  const parameters: Parameters = {};
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== '-p' && args[i] !== '--parameter') {
+      rest.push(args[i]);
+      continue;
+    }
+    if (i + 2 >= args.length) {
+      throw new UsageError(`${args[i]}: expected NAME VALUE`);
+    }
+    parameters[args[i + 1]] = parseValue(args[i + 2]);
+    i += 2;
+  }
+  return { rest, parameters };
+}
+
+function readParameters(file: string | undefined): Parameters {
+  if (file === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--parameters: cannot read ${file} as JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UsageError(`--parameters: ${file} must hold a JSON object of NAME: VALUE`);
+  }
+  return value as Parameters;
+}
+
+function parseShard(text: string | undefined): [number, number] | null {
+  if (text === undefined) return null;
+  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!(count >= 1 && index >= 1 && index <= count)) {
+    throw new UsageError(`--shard: expected I/N with 1 ≤ I ≤ N, got '${text}'`);
+  }
+  return [index, count];
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { rest: args, parameters: given } = takeParameters(argv);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -87,6 +135,10 @@ async function run(args: string[]): Promise<number> {
       jobs: { type: 'string', short: 'j' },
       kernel: { type: 'string' },
       'max-output': { type: 'string' },
+      parameters: { type: 'string' },
+      shard: { type: 'string' },
+      junit: { type: 'string' },
+      'record-timing': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -96,9 +148,16 @@ async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const timeout = numberOption('timeout', values.timeout, 600, 'seconds ≥ 0');
-  const jobs = numberOption('jobs', values.jobs, defaultJobs(), 'positive integer');
-  const maxOutput = numberOption('max-output', values['max-output'], DEFAULT_MAX_OUTPUT, 'integer ≥ 0');
+  const timeout = numberOption('timeout', values.timeout, DEFAULTS.timeout, 'seconds ≥ 0');
+  const jobs = numberOption('jobs', values.jobs, DEFAULTS.jobs, 'positive integer');
+  const maxOutput = numberOption('max-output', values['max-output'], DEFAULTS.maxOutput, 'integer ≥ 0');
+  const parameters = { ...readParameters(values.parameters), ...given };
+  try {
+    checkParameters(parameters);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const shardOf = parseShard(values.shard);
   if (values.kernel !== undefined && values.kernel.trim() === '')
     throw new UsageError('--kernel: expected a name');
   let notebooks: string[];
@@ -113,6 +172,13 @@ async function run(args: string[]): Promise<number> {
     }
   }
   if (notebooks.length === 0) throw new UsageError('paths: no .ipynb files found');
+  if (shardOf) {
+    notebooks = shard(notebooks, ...shardOf);
+    if (notebooks.length === 0) {
+      console.error(`shard ${values.shard}: no notebooks in this shard`);
+      return 0;
+    }
+  }
   try {
     checkTargets(notebooks, values.out, commonFolder(notebooks)); // before anything runs
   } catch (error) {
@@ -142,6 +208,8 @@ async function run(args: string[]): Promise<number> {
       jobs,
       kernel: values.kernel,
       maxOutput,
+      parameters,
+      recordTiming: values['record-timing'],
       signal: controller.signal,
       onProgress: values.quiet ? undefined : (event) => console.error(progressLine(event)),
     });
@@ -154,6 +222,12 @@ async function run(args: string[]): Promise<number> {
     for (const report of [...storedErrorReports(result), ...cutReports(result), failureReport(result)]) {
       if (report) console.error(`\n${report}`);
     }
+  }
+  // GitHub reads these lines from the log and marks the notebook in the run's summary.
+  if (process.env.GITHUB_ACTIONS) for (const line of githubAnnotations(results)) console.log(line);
+  if (values.junit !== undefined) {
+    fs.mkdirSync(path.dirname(path.resolve(values.junit)), { recursive: true });
+    fs.writeFileSync(values.junit, junitXml(results));
   }
   if (values.json) {
     console.log(JSON.stringify(jsonSummary(results, (Date.now() - started) / 1000), null, 2));

@@ -1,6 +1,7 @@
 /**
- * A Jupyter kernel as a child process, driven over ZeroMQ: connection file, sockets, one reader loop per
- * socket, execute requests, interrupts (SIGINT, as tslab expects), shutdown and kill.
+ * A Jupyter kernel as a child process, driven over ZeroMQ the way nbclient drives one: each request is
+ * an await with a deadline (the reply, then the `idle` status); a cell past its limit is interrupted
+ * (SIGINT, as tslab expects), then killed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -9,22 +10,22 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zmq from 'zeromq';
+import { KERNEL_PRELOAD } from '../kernelspec';
 import { decode, encode, executeContent, request, type JsonObject, type Message } from './wire';
 
 const LOOPBACK = '127.0.0.1';
-/**
- * How long the runner waits, after a cell's execute_reply, for the next of its outputs or its `idle`
- * status. Outputs may trail the reply (large ones do); a missing `idle` means iopub dropped messages.
- */
-const OUTPUT_WAIT_MS = 10_000;
 /** What the kernel printed outside of cells, kept for error reports. */
 const LOG_CHARS = 8192;
 const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
 /**
- * Preloads for Node kernels: kill the kernel when this process dies, even by SIGKILL (tslab has no
- * parent watchdog); lift its iopub high-water mark so that no output is dropped.
+ * Every Node (tslab) kernel gets all of the project's preloads, whatever its kernelspec says: errors as
+ * Jupyter errors and no dropped requests (KERNEL_PRELOAD), death with the runner even by SIGKILL, and
+ * no output dropped by ZeroMQ. One definition of an error output and of an aborted request, then.
  */
-const PRELOADS = ['exit-with-parent.js', 'lossless-iopub.js'].map((file) => path.join(__dirname, file));
+const PRELOADS = [
+  KERNEL_PRELOAD,
+  ...['exit-with-parent.js', 'lossless-iopub.js'].map((f) => path.join(__dirname, f)),
+];
 
 /** Free TCP ports on loopback, as jupyter_client picks them (bind to port 0, read, release). */
 async function freePorts(count: number): Promise<number[]> {
@@ -44,32 +45,62 @@ async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * A kernelspec argv as this runner starts it: a tslab kernel (run by node, or the `tslab` command)
+ * becomes `node --require PRELOAD... tslab-script ...`; any other kernel (python3) is left as it is.
+ */
+export function withPreloads(argv: readonly string[]): string[] {
+  const [command, ...args] = argv;
+  const isNode = command === process.execPath || path.basename(command) === 'node';
+  const tslab = path.basename(command) === 'tslab' ? onPath(command) : null;
+  if (!isNode && !tslab) return [...argv];
+  const requires = PRELOADS.filter((file) => !args.includes(file)).flatMap((file) => ['--require', file]);
+  return [isNode ? command : process.execPath, ...requires, ...(tslab ? [tslab] : []), ...args];
+}
+
+/** A command's script as found on PATH (symlinks followed), or null. */
+function onPath(command: string): string | null {
+  const dirs = command.includes('/') ? [''] : (process.env.PATH ?? '').split(path.delimiter);
+  for (const dir of dirs) {
+    try {
+      return fs.realpathSync(path.join(dir, command));
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
 export interface ExitInfo {
   code: number | null;
   signal: NodeJS.Signals | null;
 }
 
-export type ReplyStatus = 'ok' | 'error' | 'abort';
+/** The header dates of a cell's messages, by nbclient's names for them (cell.metadata.execution). */
+export type Timing = Partial<
+  Record<'iopub.status.busy' | 'iopub.execute_input' | 'shell.execute_reply' | 'iopub.status.idle', string>
+>;
 
 export interface ExecuteOutcome {
-  /** `timeout`: interrupted after the time limit; `died`: the kernel exited before replying. */
-  status: ReplyStatus | 'timeout' | 'died' | 'cancelled';
+  /** `timeout`: past the time limit; `died`: the kernel exited before replying; `abort`: not run. */
+  status: 'ok' | 'error' | 'abort' | 'timeout' | 'died' | 'cancelled';
   executionCount: number | null;
   /** For `timeout`: whether the kernel had to be killed because SIGINT did not stop the cell. */
   killed: boolean;
   exit?: ExitInfo;
   /** Set when some of the cell's iopub messages may have been lost (its `idle` status never came). */
   lost?: string;
+  timing: Timing;
 }
 
+/** Deadlines of one cell, in ms (see DEFAULTS in run.ts), and where its outputs go. */
 export interface ExecuteOptions {
-  /** Per-cell limit in ms (0 or Infinity: none). */
-  timeoutMs?: number;
-  /** How long to wait after SIGINT before killing the kernel. */
-  interruptGraceMs?: number;
-  /** How long trailing outputs may keep the runner waiting for `idle` after the reply (default 10 s). */
-  outputWaitMs?: number;
-  /** Receives every iopub message whose parent is this request, in order. */
+  /** Until the reply (0: none); then SIGINT, and `interruptGraceMs` later the kernel is killed. */
+  timeoutMs: number;
+  interruptGraceMs: number;
+  /** How long the cell's outputs may trail its reply, counted from the last one, until `idle`. */
+  outputWaitMs: number;
+  /** Receives every iopub message of this request but its status, in order. */
   onIopub: (message: Message) => void;
   signal?: AbortSignal;
 }
@@ -78,12 +109,12 @@ export interface StartOptions {
   argv: string[];
   cwd: string;
   env?: NodeJS.ProcessEnv;
-  /** Time to wait for the kernel to answer kernel_info_request. */
-  startTimeoutMs?: number;
+  /** Time to wait for the kernel to answer kernel_info_request, in ms. */
+  startTimeoutMs: number;
   /** Aborting gives up waiting for the kernel (and kills it). */
   signal?: AbortSignal;
   /** Written into the connection file (Jupyter's `kernel_name`). */
-  kernelName?: string;
+  kernelName: string;
   /**
    * Files the kernel's watchdog (exit-with-parent.js) removes if this process dies without doing it:
    * temporary files, and lock files that still name this process.
@@ -95,6 +126,9 @@ interface Pending {
   onShell: (message: Message) => void;
   onIopub: (message: Message) => void;
 }
+
+const TIMEOUT = Symbol('timeout');
+type Stop = 'died' | 'cancelled';
 
 export class KernelClient {
   readonly session = randomUUID();
@@ -108,8 +142,7 @@ export class KernelClient {
   // No receive high-water mark: ZeroMQ's I/O thread drains the kernel's publisher into this process at
   // once, so the kernel never drops outputs because this process was busy (the default is 1000).
   private readonly iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
-  private readonly output: string[] = [];
-  private outputChars = 0;
+  private output = '';
   private closed = false;
 
   private constructor(
@@ -118,22 +151,14 @@ export class KernelClient {
     private readonly connectionDir: string,
   ) {
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
+      child.once('exit', (code, signal) => resolve((this.exit = { code, signal })));
       child.once('error', (error) => {
-        this.output.push(String(error));
-        this.exit = { code: null, signal: null };
-        resolve(this.exit);
+        this.output += String(error);
+        resolve((this.exit = { code: null, signal: null }));
       });
     });
     const keep = (chunk: Buffer): void => {
-      const text = chunk.toString('utf8').slice(-LOG_CHARS);
-      this.output.push(text);
-      this.outputChars += text.length;
-      while (this.outputChars - this.output[0].length >= LOG_CHARS)
-        this.outputChars -= this.output.shift()!.length;
+      this.output = (this.output + chunk.toString('utf8')).slice(-LOG_CHARS);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -150,18 +175,16 @@ export class KernelClient {
       transport: 'tcp',
       signature_scheme: 'hmac-sha256',
       key,
-      kernel_name: options.kernelName ?? 'd2l-ts',
+      kernel_name: options.kernelName,
     };
     CHANNELS.forEach((channel, i) => (connection[`${channel}_port`] = ports[i]));
     fs.writeFileSync(connectionFile, JSON.stringify(connection), { mode: 0o600, flag: 'wx' });
     if (options.orphanCleanup) {
       fs.writeFileSync(path.join(connectionDir, 'cleanup.json'), JSON.stringify(options.orphanCleanup));
     }
-
-    const [command, ...args] = options.argv.map((arg) => arg.replace('{connection_file}', connectionFile));
-    const nodeArgs = command === process.execPath ? PRELOADS.flatMap((file) => ['--require', file]) : [];
+    const argv = withPreloads(options.argv).map((arg) => arg.replace('{connection_file}', connectionFile));
     // Own process group: a terminal Ctrl-C reaches the runner only, which then stops the kernel itself.
-    const child = spawn(command, [...nodeArgs, ...args], {
+    const child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -174,11 +197,11 @@ export class KernelClient {
     kernel.control.connect(url('control'));
     kernel.iopub.connect(url('iopub'));
     kernel.iopub.subscribe();
-    kernel.readLoop(kernel.shell, (message) => kernel.dispatch(message, 'onShell'));
-    kernel.readLoop(kernel.control, (message) => kernel.dispatch(message, 'onShell'));
-    kernel.readLoop(kernel.iopub, (message) => kernel.dispatch(message, 'onIopub'));
+    void kernel.readLoop(kernel.shell, 'onShell');
+    void kernel.readLoop(kernel.control, 'onShell');
+    void kernel.readLoop(kernel.iopub, 'onIopub');
     try {
-      await kernel.waitForReady(options.startTimeoutMs ?? 60_000, options.signal);
+      await kernel.waitForReady(options.startTimeoutMs, options.signal);
     } catch (error) {
       await kernel.kill();
       throw error;
@@ -188,18 +211,14 @@ export class KernelClient {
 
   /** What the kernel printed outside of cells (start-up failures, crashes), last 8 kB. */
   get log(): string {
-    return this.output.join('');
+    return this.output;
   }
 
   get alive(): boolean {
     return this.exit === null;
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  private async readLoop(socket: zmq.Dealer | zmq.Subscriber, handle: (message: Message) => void) {
+  private async readLoop(socket: zmq.Dealer | zmq.Subscriber, kind: keyof Pending): Promise<void> {
     try {
       for await (const frames of socket) {
         let message: Message;
@@ -209,16 +228,12 @@ export class KernelClient {
           continue; // not for us or forged: ignore, as Jupyter clients do
         }
         trace('<<', message);
-        handle(message);
+        const parent = message.parent_header.msg_id;
+        if (parent) this.pending.get(parent)?.[kind](message);
       }
     } catch (error) {
-      if (!this.closed) this.output.push(`socket error: ${String(error)}\n`);
+      if (!this.closed) this.output += `socket error: ${String(error)}\n`;
     }
-  }
-
-  private dispatch(message: Message, kind: keyof Pending): void {
-    const parent = message.parent_header.msg_id;
-    if (parent) this.pending.get(parent)?.[kind](message);
   }
 
   private async send(socket: zmq.Dealer, message: Message, pending: Pending): Promise<void> {
@@ -227,139 +242,142 @@ export class KernelClient {
     await socket.send(encode(message, this.key));
   }
 
+  /** Resolves when the kernel exits or `signal` aborts; `dispose` stops listening. */
+  private stop(signal?: AbortSignal): { stopped: Promise<Stop>; dispose: () => void } {
+    let onAbort = (): void => {};
+    const cancelled = new Promise<Stop>((resolve) => (onAbort = () => resolve('cancelled')));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopped = Promise.race([this.exited.then((): Stop => 'died'), cancelled]);
+    return { stopped, dispose: () => signal?.removeEventListener('abort', onAbort) };
+  }
+
   /**
    * Sends kernel_info_request until the kernel replies on shell AND its status reaches us on iopub:
    * only then is the subscription live, so no output of the first cell can be lost.
    */
   private async waitForReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let replied = false;
-    let subscribed = false;
+    const replied = deferred();
+    const subscribed = deferred();
+    const ready = Promise.all([replied.promise, subscribed.promise]);
+    const { stopped, dispose } = this.stop(signal);
     const sent: string[] = [];
-    let wake = (): void => {};
-    let onAbort = (): void => {};
-    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      while (!(replied && subscribed)) {
-        if (!this.alive) {
-          throw new Error(`kernel exited during start-up (${describeExit(this.exit)})\n${this.log}`);
-        }
-        if (signal?.aborted) throw new Error('cancelled while the kernel was starting');
-        if (Date.now() > deadline) {
-          throw new Error(`kernel did not answer within ${timeoutMs / 1000} s\n${this.log}`);
-        }
+      for (;;) {
         const message = request(this.session, 'kernel_info_request', {});
         sent.push(message.header.msg_id);
-        const answered = new Promise<void>((resolve) => (wake = resolve));
         await this.send(this.shell, message, {
           onShell: (reply) => {
-            replied = true;
             this.info = reply.content;
-            wake();
+            replied.resolve();
           },
-          onIopub: () => {
-            subscribed = true;
-            wake();
-          },
+          onIopub: () => subscribed.resolve(),
         });
         // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge.
-        if (!(replied && subscribed)) await waitAny(replied ? 100 : 1000, this.exited, answered, aborted);
+        const wait = Math.min(replied.done ? 100 : 1000, deadline - Date.now());
+        const result = await first(ready, stopped, Math.max(1, wait));
+        if (result === 'died') {
+          throw new Error(`kernel exited during start-up (${describeExit(this.exit)})\n${this.log}`);
+        }
+        if (result === 'cancelled') throw new Error('cancelled while the kernel was starting');
+        if (result !== TIMEOUT) return;
+        if (Date.now() >= deadline) {
+          throw new Error(`kernel did not answer within ${timeoutMs / 1000} s\n${this.log}`);
+        }
       }
     } finally {
       for (const id of sent) this.pending.delete(id);
-      signal?.removeEventListener('abort', onAbort);
+      dispose();
     }
   }
 
   /**
-   * Runs one cell. Resolves after the execute_reply and the matching iopub `idle` (so every output has
-   * arrived), or when the kernel dies, times out or the signal aborts. Never rejects for kernel trouble.
+   * Runs one cell, as nbclient does: awaits the execute_reply within the time limit (past it: SIGINT,
+   * and past the grace: kill), then the `idle` status that follows the cell's last output. Never
+   * rejects for kernel trouble: a dead kernel, a timeout or the signal are outcomes.
    */
   async execute(code: string, options: ExecuteOptions): Promise<ExecuteOutcome> {
-    if (!this.alive) return { status: 'died', executionCount: null, killed: false, exit: this.exit! };
+    const timing: Timing = {};
+    if (!this.alive) return { status: 'died', executionCount: null, killed: false, exit: this.exit!, timing };
     const message = request(this.session, 'execute_request', executeContent(code));
-    let reply: Message | null = null;
-    let idle = false;
-    let lastIopub = 0;
-    let replyAt = 0;
-    let wake = (): void => {};
-    const changed = (): Promise<void> => new Promise((resolve) => (wake = resolve));
-    let next = changed();
-    await this.send(this.shell, message, {
-      onShell: (m) => {
-        if (m.header.msg_type === 'execute_reply') {
-          reply = m;
-          replyAt = Date.now();
-        }
-        wake();
-      },
-      onIopub: (m) => {
-        lastIopub = Date.now();
-        if (m.header.msg_type === 'status') {
-          if (m.content.execution_state === 'idle') idle = true;
-        } else {
-          options.onIopub(m);
-        }
-        wake();
-      },
-    });
-    const timeoutMs = options.timeoutMs && Number.isFinite(options.timeoutMs) ? options.timeoutMs : 0;
-    const grace = options.interruptGraceMs ?? 5000;
-    const outputWait = options.outputWaitMs ?? OUTPUT_WAIT_MS;
-    const started = Date.now();
-    let interruptedAt = 0;
-    let lost: string | undefined;
-    let onAbort = (): void => {};
-    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const reply = deferred<Message>();
+    const idle = deferred();
+    let lastMessage = 0;
+    const { stopped, dispose } = this.stop(options.signal);
+    const died = async (killed: boolean): Promise<ExecuteOutcome> => {
+      await delay(100); // let outputs already on the wire arrive
+      return { status: killed ? 'timeout' : 'died', executionCount: null, killed, exit: this.exit!, timing };
+    };
     try {
-      for (;;) {
-        const now = Date.now();
-        // Outputs may reach iopub after the reply on shell (large ones do): the cell is done at `idle`.
-        // Waiting goes on while its outputs keep coming; silence without `idle` means lost messages.
-        const quietSince = reply !== null ? Math.max(lastIopub, replyAt) : 0;
-        if (reply !== null && (idle || now - quietSince > outputWait)) {
-          if (!idle) {
-            lost =
-              `the kernel's idle status for this cell never arrived (${outputWait / 1000} s ` +
-              'after its last message): iopub dropped messages, so outputs may be missing';
+      await this.send(this.shell, message, {
+        onShell: (m) => {
+          if (m.header.msg_type !== 'execute_reply') return;
+          timing['shell.execute_reply'] = m.header.date;
+          lastMessage = Date.now();
+          reply.resolve(m);
+        },
+        onIopub: (m) => {
+          lastMessage = Date.now();
+          const type = m.header.msg_type;
+          if (type === 'status') {
+            const state = m.content.execution_state;
+            if (state === 'busy') timing['iopub.status.busy'] = m.header.date;
+            if (state === 'idle') timing['iopub.status.idle'] = m.header.date;
+            if (state === 'idle') idle.resolve();
+            return;
           }
+          if (type === 'execute_input') timing['iopub.execute_input'] = m.header.date;
+          options.onIopub(m);
+        },
+      });
+      // 1. The reply, within the cell's time limit; then SIGINT, and the kernel is killed past the grace.
+      let answer = await first(reply.promise, stopped, options.timeoutMs);
+      const interrupted = answer === TIMEOUT;
+      if (interrupted) {
+        this.interrupt();
+        answer = await first(reply.promise, stopped, options.interruptGraceMs);
+        if (answer === TIMEOUT) {
+          await this.kill();
+          return {
+            status: 'timeout',
+            executionCount: null,
+            killed: true,
+            exit: this.exit ?? undefined,
+            timing,
+          };
+        }
+      }
+      if (answer === 'cancelled') return { status: 'cancelled', executionCount: null, killed: false, timing };
+      if (answer === 'died') return died(interrupted); // a timed-out cell whose interrupt was fatal
+      // 2. The `idle` status: outputs may trail the reply (large ones do) and keep the wait going;
+      // silence without `idle` means iopub dropped messages.
+      let lost: string | undefined;
+      for (;;) {
+        const left = lastMessage + options.outputWaitMs - Date.now();
+        const state = left > 0 ? await first(idle.promise, stopped, left) : TIMEOUT;
+        if (state === 'cancelled')
+          return { status: 'cancelled', executionCount: null, killed: false, timing };
+        if (state === 'died') return died(interrupted);
+        if (state !== TIMEOUT) break;
+        if (Date.now() - lastMessage >= options.outputWaitMs) {
+          lost =
+            `the kernel's idle status for this cell never arrived (${options.outputWaitMs / 1000} s ` +
+            'after its last message): iopub dropped messages, so outputs may be missing';
           break;
         }
-        if (options.signal?.aborted) return { status: 'cancelled', executionCount: null, killed: false };
-        if (!this.alive) {
-          await delay(100); // let outputs already on the wire arrive
-          const status = interruptedAt ? 'timeout' : 'died'; // a timed-out cell whose interrupt was fatal
-          return { status, executionCount: null, killed: interruptedAt > 0, exit: this.exit! };
-        }
-        if (timeoutMs && !reply && !interruptedAt && now - started >= timeoutMs) {
-          interruptedAt = now;
-          this.interrupt();
-        }
-        if (interruptedAt && now - interruptedAt >= grace) {
-          await this.kill();
-          return { status: 'timeout', executionCount: null, killed: true, exit: this.exit ?? undefined };
-        }
-        const deadlines = [
-          interruptedAt ? interruptedAt + grace : timeoutMs && !reply ? started + timeoutMs : Infinity,
-          reply ? quietSince + outputWait + 1 : Infinity,
-        ];
-        const wait = Math.min(...deadlines, now + 60_000) - now;
-        await waitAny(Math.max(1, wait), next, this.exited, aborted);
-        next = changed();
       }
+      const content = (answer as Message).content;
+      const executionCount = typeof content.execution_count === 'number' ? content.execution_count : null;
+      if (interrupted) return { status: 'timeout', executionCount, killed: false, lost, timing };
+      // ipykernel (and the d2l-ts preload) say 'aborted'; the spec's older word is 'abort'.
+      const aborted = content.status === 'aborted' || content.status === 'abort';
+      const status = content.status === 'ok' ? 'ok' : aborted ? 'abort' : 'error';
+      return { status, executionCount, killed: false, lost, timing };
     } finally {
       this.pending.delete(message.header.msg_id);
-      options.signal?.removeEventListener('abort', onAbort);
+      dispose();
     }
-    const content = (reply as Message | null)!.content;
-    const count = typeof content.execution_count === 'number' ? content.execution_count : null;
-    if (interruptedAt) return { status: 'timeout', executionCount: count, killed: false, lost };
-    // tslab says 'abort'; ipykernel (and the d2l-ts preload) 'aborted'.
-    const wasAborted = content.status === 'abort' || content.status === 'aborted';
-    const status = content.status === 'ok' ? 'ok' : wasAborted ? 'abort' : 'error';
-    return { status, executionCount: count, killed: false, lost };
   }
 
   /** Interrupts the running cell (tslab handles SIGINT; it ignores interrupt_request). */
@@ -372,34 +390,28 @@ export class KernelClient {
     if (this.alive) {
       const message = request(this.session, 'shutdown_request', { restart: false });
       await this.send(this.control, message, { onShell: () => {}, onIopub: () => {} }).catch(() => {});
-      await waitAny(graceMs, this.exited);
+      await first(this.exited, never, graceMs);
     }
     await this.kill();
   }
 
-  /** Kills the kernel's process group at once and releases sockets and the connection file. */
+  /** Kills the kernel's process group and releases sockets and the connection file. */
   async kill(): Promise<void> {
+    this.killNow(false);
+    await first(this.exited, never, 2000);
+    this.close();
+  }
+
+  /** Synchronous last resort for abort and exit handlers. */
+  killNow(close = true): void {
     if (this.alive && this.child.pid) {
       try {
         process.kill(-this.child.pid, 'SIGKILL');
       } catch {
         this.child.kill('SIGKILL');
       }
-      await waitAny(2000, this.exited);
     }
-    this.close();
-  }
-
-  /** Synchronous last resort for process exit handlers. */
-  killNow(): void {
-    if (this.alive && this.child.pid) {
-      try {
-        process.kill(-this.child.pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }
-    this.close();
+    if (close) this.close();
   }
 
   private close(): void {
@@ -429,15 +441,37 @@ function trace(direction: '>>' | '<<', message: Message): void {
   );
 }
 
+const never = new Promise<never>(() => {});
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits for the first of `promises` or `ms`, without leaving a timer behind. */
-async function waitAny(ms: number, ...promises: Promise<unknown>[]): Promise<void> {
+/** A promise with its resolve, and whether it has been called. */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; done: boolean } {
+  const d = { done: false } as { promise: Promise<T>; resolve: (value: T) => void; done: boolean };
+  d.promise = new Promise<T>((resolve) => {
+    d.resolve = (value) => {
+      d.done = true;
+      resolve(value);
+    };
+  });
+  return d;
+}
+
+/** The first of `promise` and `stopped` to settle, or TIMEOUT after `ms` (0 or Infinity: no deadline). */
+async function first<T>(
+  promise: Promise<T>,
+  stopped: Promise<Stop>,
+  ms: number,
+): Promise<T | Stop | typeof TIMEOUT> {
   let timer: NodeJS.Timeout | undefined;
+  const deadline =
+    ms > 0 && Number.isFinite(ms)
+      ? new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), ms)))
+      : never;
   try {
-    await Promise.race([...promises, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    return await Promise.race([promise, stopped, deadline]);
   } finally {
     clearTimeout(timer);
   }

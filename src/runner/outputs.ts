@@ -1,7 +1,6 @@
 /**
  * iopub messages → nbformat 4 outputs, as Jupyter stores them (nbformat's output_from_msg, nbclient's
- * display-id updates and clear_output, nbconvert's stream coalescing). tslab reports errors only as text
- * on stderr, so the error output is rebuilt from that text.
+ * display-id updates and clear_output, nbconvert's stream coalescing).
  */
 import type { JsonObject, Message } from './wire';
 
@@ -83,21 +82,14 @@ function outputSize(output: Output): number {
  * outputs are counted and dropped, and a note on stderr says so where the cut happened.
  */
 export class CellOutputs {
-  /**
-   * stdout is merged as it comes (a cell printing 10⁶ lines keeps one output); stderr stays one entry
-   * per message until finish(), which needs them to find tslab's error text.
-   */
+  /** stdout is merged as it comes (a cell printing 10⁶ lines keeps one output). */
   private outputs: Output[] = [];
   private clearOnNextOutput = false;
   private size = 0;
   /** The truncation note, once the limit is reached. */
   private note: StreamOutput | null = null;
-  /** The runner's own notes (truncation, lost messages). */
-  private readonly notes = new Set<Output>();
   private droppedChars = 0;
   private droppedOutputs = 0;
-  /** The last output dropped for size: kept if it is stderr, as it may hold the cell's error. */
-  private lastDropped: Output | null = null;
 
   constructor(
     private readonly displays: DisplayRegistry,
@@ -138,11 +130,9 @@ export class CellOutputs {
     this.outputs.push(output);
   }
 
-  /** Appends a note from the runner on stderr, which is never taken for the cell's error text. */
+  /** Appends a note from the runner on stderr. */
   pushNote(text: string): void {
-    const note: StreamOutput = { output_type: 'stream', name: 'stderr', text };
-    this.notes.add(note);
-    this.outputs.push(note);
+    this.outputs.push({ output_type: 'stream', name: 'stderr', text });
   }
 
   /** What the saved outputs lack for size, or null when they are whole. */
@@ -150,20 +140,13 @@ export class CellOutputs {
     return this.note ? { droppedChars: this.droppedChars, droppedOutputs: this.droppedOutputs } : null;
   }
 
-  /**
-   * The final outputs. For a failed cell without an error message (tslab), the error text tslab printed
-   * last on stderr becomes an `error` output in its place.
-   */
-  finish(failed: boolean): Output[] {
+  /** The final outputs, streams coalesced, with the truncation note filled in. */
+  finish(): Output[] {
     if (this.note) {
       this.note.text =
         `\n[d2l-ts runner: output truncated: ${this.droppedChars} more characters in ` +
         `${this.droppedOutputs} outputs past the limit of ${this.limit} characters per cell (--max-output)]\n`;
-      if (this.lastDropped?.output_type === 'stream' && this.lastDropped.name === 'stderr') {
-        this.outputs.push(this.lastDropped);
-      }
     }
-    if (failed && !this.outputs.some((o) => o.output_type === 'error')) this.errorFromStderr();
     return coalesceStreams(this.outputs);
   }
 
@@ -185,12 +168,10 @@ export class CellOutputs {
         if (kept > 0) this.add({ ...output, text: output.text.slice(0, kept) });
       }
       this.note = { output_type: 'stream', name: 'stderr', text: '' };
-      this.notes.add(this.note);
       this.outputs.push(this.note);
     }
     this.droppedChars += size - kept;
     this.droppedOutputs++;
-    this.lastDropped = output;
     return false;
   }
 
@@ -214,77 +195,7 @@ export class CellOutputs {
     this.size = 0;
     this.note = null;
     this.droppedChars = this.droppedOutputs = 0;
-    this.lastDropped = null;
   }
-
-  private errorFromStderr(): void {
-    let last = -1;
-    for (let i = this.outputs.length - 1; i >= 0; i--) {
-      const o = this.outputs[i];
-      if (o.output_type === 'stream' && o.name === 'stderr' && !this.notes.has(o)) {
-        last = i;
-        break;
-      }
-    }
-    if (last < 0) return;
-    const isDiagnostic = (o: Output | undefined): boolean =>
-      o?.output_type === 'stream' && o.name === 'stderr' && !this.notes.has(o) && DIAGNOSTIC.test(o.text);
-    let first = last;
-    const lastText = (this.outputs[last] as StreamOutput).text;
-    if (DIAGNOSTIC.test(lastText)) {
-      // A compile error: one console.error line per diagnostic, all at the end of the cell's stderr.
-      while (isDiagnostic(this.outputs[first - 1])) first--;
-      const text = this.outputs
-        .slice(first, last + 1)
-        .map((o) => (o as StreamOutput).text)
-        .join('');
-      this.outputs.splice(first, last - first + 1, compileError(text));
-    } else {
-      this.outputs.splice(last, 1, runtimeError(lastText));
-    }
-  }
-}
-
-/** tslab prints each TypeScript diagnostic as `[file ]line:column - message`. */
-const DIAGNOSTIC = /^(?:\S+ )?\d+:\d+ - /;
-
-/** The lines of a text without its trailing newlines (a loop: `/\\n+$/` is quadratic on many newlines). */
-function lines(text: string): string[] {
-  let end = text.length;
-  while (end > 0 && text[end - 1] === '\n') end--;
-  return text.slice(0, end).split('\n');
-}
-
-function compileError(text: string): ErrorOutput {
-  const traceback = lines(text);
-  const first = traceback[0].replace(DIAGNOSTIC, '');
-  const more = traceback.filter((line) => DIAGNOSTIC.test(line)).length - 1;
-  return {
-    output_type: 'error',
-    ename: 'CompileError',
-    evalue: more > 0 ? `${first} (and ${more} more)` : first,
-    traceback,
-  };
-}
-
-/**
- * Node's inspection of a thrown value: `Name[ [code]]: message` then `    at ...` frames (possibly after a
- * source excerpt), or any other text for values that are not Errors.
- */
-function runtimeError(text: string): ErrorOutput {
-  const traceback = lines(text);
-  const frames = traceback.findIndex((line) => /^\s+at /.test(line));
-  let head = (frames < 0 ? traceback : traceback.slice(0, frames)).join('\n');
-  // Errors thrown while a script runs carry Node's source excerpt first: `file:line`, code, `^`, blank.
-  const excerpt = /^\S+:\d+\n[\s\S]*?\n\n/.exec(head);
-  if (excerpt) head = head.slice(excerpt[0].length);
-  const match = /^([A-Za-z_$][\w$.]*)(?: \[[^\]]*\])?: ([\s\S]*)$/.exec(head);
-  return {
-    output_type: 'error',
-    ename: match ? match[1] : 'Error',
-    evalue: match ? match[2] : head,
-    traceback,
-  };
 }
 
 function fromMessage(msg_type: string, content: JsonObject): Output | null {

@@ -1,40 +1,48 @@
 /**
- * runNotebook: execute every code cell of a notebook on a fresh d2l-ts kernel started in the notebook's
- * folder, store the outputs as Jupyter would, and save (in place or under `out`) atomically.
+ * runNotebook and runNotebooks: execute every code cell of a notebook on a fresh kernel started in the
+ * notebook's folder, store the outputs as Jupyter would, and save (in place or under `out`) atomically.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { lockFile, lockFileFor, readOnlyReason, tempFileFor } from './files';
-import { describeExit, KernelClient, type ExecuteOutcome } from './kernel';
-import { chooseKernel, type KernelChoice } from './kernelspecs';
+import { describeExit, KernelClient, type ExecuteOutcome, type Timing } from './kernel';
+import { chooseKernel } from './kernelspecs';
 import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell, type Notebook } from './notebook';
 import { CellOutputs, DisplayRegistry, type ErrorOutput, type OutputCut } from './outputs';
+import { checkParameters, injectParameters, type Parameters } from './parameters';
+import { checkTargets, commonFolder, targetOf } from './paths';
 
-/** Characters of output a cell may store by default, as text or MIME data (10 MB of text). */
-export const DEFAULT_MAX_OUTPUT = 10_000_000;
+/** The options of a run and their defaults, for the library and the CLI alike. Times are in seconds. */
+export const DEFAULTS = {
+  /** Keep going after a failing cell (its error is stored either way). */
+  allowErrors: false,
+  /** Per-cell limit until the reply (0: none); past it the cell is interrupted (SIGINT). */
+  timeout: 600,
+  /** Between the interrupt of a timed-out cell and killing the kernel. */
+  interruptGrace: 5,
+  /** For the kernel to start and answer. */
+  startTimeout: 60,
+  /** How long a cell's trailing outputs may keep the runner waiting for its `idle`, from the last one. */
+  outputWait: 10,
+  /** Characters of output a cell keeps, as text or MIME data (0: no limit); past it, cut with a note. */
+  maxOutput: 10_000_000,
+  /** Notebooks run at once, one kernel each: as many as the machine has cores. */
+  jobs: os.availableParallelism(),
+  /** papermill's parameters: injected as `const` declarations after the cell tagged `parameters`. */
+  parameters: {} as Parameters,
+  /** Store nbclient's per-cell timing (cell.metadata.execution); off, so reruns change nothing else. */
+  recordTiming: false,
+};
 
-export interface RunOptions {
-  /** Directory for the executed copy; default: overwrite the notebook. */
+export interface RunOptions extends Partial<typeof DEFAULTS> {
+  /** Directory for the executed copies (mirroring the notebooks' folders); default: overwrite them. */
   out?: string;
-  /** With `out`: the folder whose layout `out` mirrors (see targetOf); default: the notebook's. */
-  outBase?: string;
-  /** Keep going after a failing cell (the error is stored either way). */
-  allowErrors?: boolean;
-  /** Per-cell limit in seconds; 0 or Infinity: none. */
-  timeout?: number;
-  /** Seconds between the interrupt (SIGINT) of a timed-out cell and killing the kernel. */
-  interruptGrace?: number;
-  /** Seconds to wait for the kernel to start. */
-  startTimeout?: number;
-  /** Seconds a cell's trailing outputs may keep the runner waiting after its reply (default 10). */
-  outputWait?: number;
   /** Run with this installed kernelspec (or d2l-ts) whatever the notebook names. */
   kernel?: string;
   /** Kernel command (`{connection_file}` is substituted); default: the chosen kernelspec's argv. */
   kernelArgv?: string[];
-  /** Characters of output kept per cell (0: no limit); past it outputs are cut, with a note. */
-  maxOutput?: number;
-  /** Aborting stops the run, kills the kernel and leaves the notebook file untouched. */
+  /** Aborting stops the run, kills the kernels and leaves unfinished notebooks untouched. */
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
@@ -85,6 +93,8 @@ export interface NotebookResult {
   /** Code cells to run in the notebook (empty ones are skipped, as Jupyter does), and how many ran. */
   cells: number;
   executed: number;
+  /** Seconds each code cell that ran took, in order. */
+  cellSeconds: number[];
   /** Cells whose error was stored and passed over (allowErrors), in order. */
   storedErrors: CellFailure[];
   /** Cells whose saved outputs are incomplete: never a clean ok, though the status may say ok. */
@@ -95,32 +105,9 @@ export interface NotebookResult {
   message?: string;
 }
 
-/** Where the executed copy of `notebook` goes. */
-/**
- * Where a notebook's executed copy goes: in place, or under `out` at its path below `outBase` (the
- * folder common to all the notebooks of a run), so that `notebooks/3.1.ipynb` and `notebooks/zh/3.1.ipynb`
- * become `out/3.1.ipynb` and `out/zh/3.1.ipynb`. Without `outBase`, the notebook's own folder.
- */
-export function targetOf(notebook: string, out?: string, outBase?: string): string {
-  if (!out) return notebook;
-  return path.join(
-    out,
-    path.relative(path.resolve(outBase ?? path.dirname(notebook)), path.resolve(notebook)),
-  );
-}
+type Settings = typeof DEFAULTS & RunOptions & { outBase?: string };
 
-/** The deepest folder that holds all of `notebooks`. */
-export function commonFolder(notebooks: readonly string[]): string {
-  const [first, ...rest] = notebooks.map((n) => path.dirname(path.resolve(n)).split(path.sep));
-  if (first === undefined) return process.cwd();
-  let length = first.length;
-  for (const parts of rest) {
-    let i = 0;
-    while (i < length && parts[i] === first[i]) i++;
-    length = i;
-  }
-  return first.slice(0, length).join(path.sep) || path.sep;
-}
+const isEmpty = (cell: Cell): boolean => cell.cell_type === 'code' && cell.source.trim() === '';
 
 /** The file a write to `file` lands in: symlinks followed, as replaceFile does. */
 function realTarget(file: string): string {
@@ -131,60 +118,95 @@ function realTarget(file: string): string {
   }
 }
 
-const isEmpty = (cell: Cell): boolean => cell.cell_type === 'code' && cell.source.trim() === '';
-
-/** A notebook read, its kernel chosen and its target checked: what starting its kernel needs. */
-export interface Prepared {
+/** A notebook read and checked, with its kernel starting (started early to hide its start-up time). */
+interface Opened {
   nb: Notebook;
   target: string;
-  kernel: KernelChoice;
-  cwd: string;
-}
-
-/** Reads `notebook` and checks that its executed copy may be written; throws a message naming it. */
-export function prepare(notebook: string, options: RunOptions): Prepared {
-  const nb = readNotebook(notebook);
-  const kernel = options.kernelArgv
-    ? { name: options.kernel ?? 'd2l-ts', argv: options.kernelArgv }
-    : chooseKernel(nb, notebook, options.kernel);
-  const target = targetOf(notebook, options.out, options.outBase);
-  const readOnly = readOnlyReason(target);
-  if (readOnly) {
-    throw new Error(
-      `${readOnly}: not overwriting it${options.out ? '' : ' (--out DIR writes the executed copy elsewhere)'}`,
-    );
-  }
-  return { nb, target, kernel, cwd: path.dirname(path.resolve(notebook)) };
-}
-
-export function startKernel(prepared: Prepared, options: RunOptions): Promise<KernelClient> {
-  const real = realTarget(prepared.target);
-  return KernelClient.start({
-    argv: prepared.kernel.argv,
-    cwd: prepared.cwd,
-    env: prepared.kernel.env ? { ...process.env, ...prepared.kernel.env } : undefined,
-    kernelName: prepared.kernel.name,
-    startTimeoutMs: (options.startTimeout ?? 60) * 1000,
-    signal: options.signal,
-    orphanCleanup: { files: [tempFileFor(real)], locks: [lockFileFor(real)] },
-  });
-}
-
-/** A kernel started ahead of its notebook's turn (runNotebooks does, to hide start-up time). */
-export interface EarlyStart {
-  prepared: Prepared;
   kernel: Promise<KernelClient>;
 }
 
-export function runNotebook(notebook: string, options: RunOptions = {}): Promise<NotebookResult> {
-  return runPrepared(notebook, options);
+/** Reads `notebook`, checks that its copy may be written, and starts its kernel; throws naming it. */
+function open(notebook: string, settings: Settings): Opened {
+  const nb = readNotebook(notebook);
+  const choice = settings.kernelArgv
+    ? { name: settings.kernel ?? 'd2l-ts', argv: settings.kernelArgv }
+    : chooseKernel(nb, notebook, settings.kernel);
+  const target = targetOf(notebook, settings.out, settings.outBase);
+  const readOnly = readOnlyReason(target);
+  if (readOnly) {
+    throw new Error(
+      `${readOnly}: not overwriting it${settings.out ? '' : ' (--out DIR writes the executed copy elsewhere)'}`,
+    );
+  }
+  const real = realTarget(target);
+  const kernel = KernelClient.start({
+    argv: choice.argv,
+    cwd: path.dirname(path.resolve(notebook)),
+    env: choice.env ? { ...process.env, ...choice.env } : undefined,
+    kernelName: choice.name,
+    startTimeoutMs: settings.startTimeout * 1000,
+    signal: settings.signal,
+    orphanCleanup: { files: [tempFileFor(real)], locks: [lockFileFor(real)] },
+  });
+  kernel.catch(() => {}); // reported when the notebook's turn comes
+  return { nb, target, kernel };
 }
 
-export async function runPrepared(
-  notebook: string,
-  options: RunOptions,
-  early?: EarlyStart,
-): Promise<NotebookResult> {
+function settingsOf(options: RunOptions): Settings {
+  const settings = { ...DEFAULTS, ...options };
+  for (const name of ['timeout', 'interruptGrace', 'startTimeout', 'outputWait', 'maxOutput'] as const) {
+    if (!(settings[name] >= 0)) throw new Error(`${name}: expected a number ≥ 0, got ${settings[name]}`);
+  }
+  if (!Number.isInteger(settings.jobs) || settings.jobs < 1) {
+    throw new Error(`jobs: expected a positive integer, got ${settings.jobs}`);
+  }
+  checkParameters(settings.parameters);
+  return settings;
+}
+
+/** Runs one notebook (see runNotebooks). */
+export async function runNotebook(notebook: string, options: RunOptions = {}): Promise<NotebookResult> {
+  return (await runNotebooks([notebook], { ...options, jobs: 1 }))[0];
+}
+
+/**
+ * Runs notebooks, up to `jobs` at once (one kernel each), results in the order given. The kernel of
+ * the next notebook starts while the others run, to hide its start-up time. Bad options throw before
+ * any kernel starts.
+ */
+export async function runNotebooks(
+  notebooks: readonly string[],
+  options: RunOptions = {},
+): Promise<NotebookResult[]> {
+  const settings = settingsOf(options);
+  // --out mirrors the notebooks' folders below the one they share.
+  settings.outBase = commonFolder(notebooks);
+  checkTargets(notebooks, settings.out, settings.outBase);
+  const results: NotebookResult[] = new Array(notebooks.length);
+  const early = new Map<number, Opened | Error>();
+  const startEarly = (i: number): void => {
+    if (i >= notebooks.length || early.has(i) || settings.signal?.aborted) return;
+    try {
+      early.set(i, open(notebooks[i], settings));
+    } catch (error) {
+      early.set(i, error as Error);
+    }
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < notebooks.length) {
+      const i = next++;
+      startEarly(i);
+      startEarly(next);
+      results[i] = await run(notebooks[i], settings, early.get(i));
+      early.delete(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.jobs, notebooks.length) }, worker));
+  return results;
+}
+
+async function run(notebook: string, settings: Settings, opened?: Opened | Error): Promise<NotebookResult> {
   const started = Date.now();
   const elapsed = (): number => (Date.now() - started) / 1000;
   const result: NotebookResult = {
@@ -193,41 +215,45 @@ export async function runPrepared(
     status: 'ok',
     cells: 0,
     executed: 0,
+    cellSeconds: [],
     storedErrors: [],
     cut: [],
     seconds: 0,
   };
   const finish = (): NotebookResult => {
     result.seconds = elapsed();
-    options.onProgress?.({ type: 'end', result });
+    settings.onProgress?.({ type: 'end', result });
     return result;
   };
+  const { signal } = settings;
 
-  let prepared: Prepared;
   let release = (): void => {};
   let kernel: KernelClient;
+  let nb: Notebook;
+  let target: string;
   try {
-    const target = targetOf(notebook, options.out, options.outBase);
-    if (options.out) fs.mkdirSync(path.dirname(target), { recursive: true });
+    if (opened instanceof Error || opened === undefined) throw opened ?? new Error('cancelled');
+    target = opened.target;
+    if (settings.out) fs.mkdirSync(path.dirname(target), { recursive: true });
     release = lockFile(realTarget(target));
-    // Read under the lock (a kernel started early read it before), so no other run's write is lost.
-    prepared = early ? { ...early.prepared, nb: readNotebook(notebook) } : prepare(notebook, options);
-    result.cells = prepared.nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
-    if (options.signal?.aborted) throw new Error('cancelled');
-    options.onProgress?.({ type: 'start', notebook, cells: result.cells });
-    kernel = await (early?.kernel ?? startKernel(prepared, options));
+    // Read again under the lock (the early start read it before), so no other run's write is lost.
+    nb = readNotebook(notebook);
+    injectParameters(nb, settings.parameters);
+    result.cells = nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
+    if (signal?.aborted) throw new Error('cancelled');
+    settings.onProgress?.({ type: 'start', notebook, cells: result.cells });
+    kernel = await opened.kernel;
   } catch (error) {
     release();
-    early?.kernel.then((k) => k.kill()).catch(() => {});
-    result.status = options.signal?.aborted ? 'cancelled' : 'failed';
+    if (!(opened instanceof Error)) opened?.kernel.then((k) => k.kill()).catch(() => {});
+    result.status = signal?.aborted ? 'cancelled' : 'failed';
     result.message = (error as Error).message;
     return finish();
   }
 
-  const { nb, target } = prepared;
   const onAbort = (): void => kernel.killNow();
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
     // Like nbclient: record the kernel's language_info in the notebook.
     const languageInfo = kernel.info.language_info;
@@ -244,35 +270,29 @@ export async function runPrepared(
       }
       codeCell++;
       const cellStarted = Date.now();
-      const { outcome, error, cut } = await runCell(kernel, cell, displays, options);
+      const { outcome, error, cut } = await runCell(kernel, cell, displays, settings);
       if (outcome.status === 'cancelled') {
         result.status = 'cancelled';
         return finish();
       }
+      const seconds = (Date.now() - cellStarted) / 1000;
       result.executed++;
+      result.cellSeconds.push(seconds);
       if (cut) result.cut.push({ codeCell, cellIndex: cellIndex + 1, ...cut });
-      options.onProgress?.({
+      settings.onProgress?.({
         type: 'cell',
         notebook,
         cell: codeCell,
         cells: result.cells,
-        seconds: (Date.now() - cellStarted) / 1000,
+        seconds,
         elapsed: elapsed(),
         ok: !error,
         cut: cut ? (cut.lost ? 'outputs may be missing' : 'output truncated') : undefined,
       });
       if (!error) continue;
       const { ename, evalue, traceback } = error;
-      const failure: CellFailure = {
-        codeCell,
-        cellIndex: cellIndex + 1,
-        source: cell.source,
-        ename,
-        evalue,
-        traceback,
-      };
-      const fatal = outcome.status === 'died' || outcome.killed || !options.allowErrors;
-      if (!fatal) {
+      const failure = { codeCell, cellIndex: cellIndex + 1, source: cell.source, ename, evalue, traceback };
+      if (outcome.status !== 'died' && !outcome.killed && settings.allowErrors) {
         result.storedErrors.push(failure);
         continue;
       }
@@ -280,7 +300,7 @@ export async function runPrepared(
       result.status = outcome.status === 'died' || outcome.status === 'timeout' ? outcome.status : 'error';
       break;
     }
-    if (options.signal?.aborted) {
+    if (signal?.aborted) {
       result.status = 'cancelled';
       return finish();
     }
@@ -288,10 +308,10 @@ export async function runPrepared(
     writeNotebookAtomic(target, nb);
     result.written = target;
   } catch (error) {
-    result.status = options.signal?.aborted ? 'cancelled' : 'failed';
+    result.status = signal?.aborted ? 'cancelled' : 'failed';
     result.message = (error as Error).message;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
     await kernel.shutdown();
     release();
   }
@@ -303,67 +323,65 @@ async function runCell(
   kernel: KernelClient,
   cell: Cell,
   displays: DisplayRegistry,
-  options: RunOptions,
+  settings: Settings,
 ): Promise<{ outcome: ExecuteOutcome; error?: ErrorOutput; cut?: OutputCut }> {
-  const limit = options.maxOutput ?? DEFAULT_MAX_OUTPUT;
-  let outputs = new CellOutputs(displays, limit);
-  let outcome: ExecuteOutcome;
-  // tslab aborts requests that arrive within ~200 ms of a failed cell: resend after the window.
-  for (let attempt = 0; ; attempt++) {
-    outcome = await kernel.execute(cell.source, {
-      timeoutMs: (options.timeout ?? 0) * 1000,
-      interruptGraceMs: (options.interruptGrace ?? 5) * 1000,
-      outputWaitMs: options.outputWait === undefined ? undefined : options.outputWait * 1000,
-      onIopub: (message) => outputs.handle(message),
-      signal: options.signal,
-    });
-    if (outcome.status !== 'abort' || attempt >= 10) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    outputs = new CellOutputs(displays, limit);
-  }
+  const outputs = new CellOutputs(displays, settings.maxOutput);
+  const outcome = await kernel.execute(cell.source, {
+    timeoutMs: settings.timeout * 1000,
+    interruptGraceMs: settings.interruptGrace * 1000,
+    outputWaitMs: settings.outputWait * 1000,
+    onIopub: (message) => outputs.handle(message),
+    signal: settings.signal,
+  });
   if (outcome.status === 'cancelled') return { outcome };
-  const seconds = options.timeout ?? 0;
-  if (outcome.lost) {
-    outputs.pushNote(`\n[d2l-ts runner: ${outcome.lost}]\n`);
-  }
+  if (outcome.lost) outputs.pushNote(`\n[d2l-ts runner: ${outcome.lost}]\n`);
+  const runnerError = (ename: string, evalue: string, traceback: string[] = []): void =>
+    outputs.push({ output_type: 'error', ename, evalue, traceback });
   if (outcome.status === 'timeout') {
-    outputs.push({
-      output_type: 'error',
-      ename: 'TimeoutError',
-      evalue: outcome.killed
-        ? `cell timed out after ${seconds} s; the interrupt did not stop it, so the kernel was killed`
-        : `cell timed out after ${seconds} s and was interrupted`,
-      traceback: [],
-    });
+    runnerError(
+      'TimeoutError',
+      outcome.killed
+        ? `cell timed out after ${settings.timeout} s; the interrupt did not stop it, so the kernel was killed`
+        : `cell timed out after ${settings.timeout} s and was interrupted`,
+    );
   } else if (outcome.status === 'died') {
-    outputs.push({
-      output_type: 'error',
-      ename: 'KernelDied',
-      evalue: `the kernel died while running this cell (${describeExit(outcome.exit)})`,
-      traceback: kernel.log ? kernel.log.trimEnd().split('\n') : [],
-    });
+    const log = kernel.log ? kernel.log.trimEnd().split('\n') : [];
+    runnerError('KernelDied', `the kernel died while running this cell (${describeExit(outcome.exit)})`, log);
   }
-  const failed = outcome.status !== 'ok';
-  const cutForSize = outputs.cut;
+  const sizeCut = outputs.cut;
   const cut = outcome.lost
     ? {
-        droppedChars: cutForSize?.droppedChars ?? 0,
-        droppedOutputs: cutForSize?.droppedOutputs ?? 0,
+        droppedChars: sizeCut?.droppedChars ?? 0,
+        droppedOutputs: sizeCut?.droppedOutputs ?? 0,
         lost: outcome.lost,
       }
-    : (cutForSize ?? undefined);
-  cell.outputs = outputs.finish(failed && outcome.status !== 'timeout');
+    : (sizeCut ?? undefined);
+  cell.outputs = outputs.finish();
   cell.execution_count = outcome.executionCount;
   for (const output of cell.outputs) {
     if (output.output_type === 'execute_result') output.execution_count = outcome.executionCount;
   }
-  if (!failed) return { outcome, cut };
-  const error = [...cell.outputs].reverse().find((o): o is ErrorOutput => o.output_type === 'error') ?? {
-    output_type: 'error',
-    ename: 'Error',
-    evalue: 'the cell failed without printing an error',
-    traceback: [],
-  };
-  if (!cell.outputs.includes(error)) cell.outputs.push(error);
+  if (settings.recordTiming) cell.metadata.execution = nbclientTiming(outcome.timing);
+  if (outcome.status === 'ok') return { outcome, cut };
+  let error = [...cell.outputs].reverse().find((o): o is ErrorOutput => o.output_type === 'error');
+  if (!error) {
+    const why =
+      outcome.status === 'abort' ? 'the kernel aborted the request' : 'the cell failed without an error';
+    error = { output_type: 'error', ename: 'Error', evalue: why, traceback: [] };
+    cell.outputs.push(error);
+  }
   return { outcome, error, cut };
+}
+
+/** Header dates as nbclient stores them: ISO 8601 in UTC with microseconds, `2026-01-02T03:04:05.678000Z`. */
+export function nbclientTiming(timing: Timing): Record<string, string> {
+  const stored: Record<string, string> = {};
+  for (const [key, date] of Object.entries(timing)) {
+    const utc = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(?:Z|[+-]00:?00)$/.exec(date);
+    const [whole, fraction = ''] = utc
+      ? [utc[1], utc[2]]
+      : new Date(date).toISOString().replace('Z', '').split('.');
+    stored[key] = `${whole}.${fraction.padEnd(6, '0').slice(0, 6)}Z`;
+  }
+  return stored;
 }

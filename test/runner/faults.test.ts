@@ -8,7 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tslabBin } from '../../src/kernelspec';
-import { readNotebook, runNotebook, type Cell } from '../../src/runner';
+import { runNotebook } from '../../src/runner';
+import { readNotebook, type Cell } from '../../src/runner/notebook';
 import { lockFileFor, tempFileFor } from '../../src/runner/files';
 import {
   cli,

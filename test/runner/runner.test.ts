@@ -5,7 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readNotebook, runNotebook, type Cell, type Output } from '../../src/runner';
+import { runNotebook } from '../../src/runner';
+import { readNotebook, type Cell } from '../../src/runner/notebook';
+import type { Output } from '../../src/runner/outputs';
 import {
   cli,
   FIXTURES,
