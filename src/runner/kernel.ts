@@ -24,7 +24,9 @@ const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
  * Preloads for Node kernels: kill the kernel when this process dies, even by SIGKILL (tslab has no
  * parent watchdog); lift its iopub high-water mark so that no output is dropped.
  */
-const PRELOADS = ['exit-with-parent.js', 'lossless-iopub.js'].map((file) => path.join(__dirname, file));
+const PRELOADS = ['exit-with-parent.js', 'lossless-iopub.js'].map((file) =>
+  path.join(__dirname, '..', 'kernel', file),
+);
 
 /** Free TCP ports on loopback, as jupyter_client picks them (bind to port 0, read, release). */
 async function freePorts(count: number): Promise<number[]> {
