@@ -36,7 +36,7 @@ export function tslabBin(root: string = PROJECT_ROOT): string {
  * Preloaded into the kernel: queues tslab's ZeroMQ sends (which otherwise race under load), sends
  * errors as Jupyter errors, aborts only requests queued behind a failure, answers history_request.
  */
-export const KERNEL_PRELOAD = path.join(PROJECT_ROOT, 'src', 'kernel-preload.js');
+export const KERNEL_PRELOAD = path.join(PROJECT_ROOT, 'src', 'kernel', 'preload.js');
 
 /**
  * The kernelspec: absolute paths to the running Node and to the project's tslab, so it needs neither a

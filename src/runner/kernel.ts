@@ -24,7 +24,7 @@ const CHANNELS = ['shell', 'iopub', 'stdin', 'control', 'hb'] as const;
  */
 const PRELOADS = [
   KERNEL_PRELOAD,
-  ...['exit-with-parent.js', 'lossless-iopub.js'].map((f) => path.join(__dirname, f)),
+  ...['exit-with-parent.js', 'lossless-iopub.js'].map((file) => path.join(__dirname, '..', 'kernel', file)),
 ];
 
 /** Free TCP ports on loopback, as jupyter_client picks them (bind to port 0, read, release). */

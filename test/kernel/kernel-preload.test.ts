@@ -1,6 +1,6 @@
 /**
  * The kernel preload. (1) tslab sends on its sockets without awaiting the previous send; zeromq 6 rejects a send while another
- * is in flight, and under load that kills the kernel. The kernelspec preloads src/kernel-preload.js,
+ * is in flight, and under load that kills the kernel. The kernelspec preloads src/kernel/preload.js,
  * which queues the sends. Each case runs in a fresh node process, with and without the preload.
  */
 import { spawnSync } from 'node:child_process';

@@ -60,7 +60,7 @@ describe('install and uninstall', () => {
     expect(spec.argv[0]).toBe(process.execPath);
     expect(spec.argv.slice(1, 3)).toEqual([
       '--require',
-      path.resolve(__dirname, '../..', 'src', 'kernel-preload.js'),
+      path.resolve(__dirname, '../..', 'src', 'kernel', 'preload.js'),
     ]);
     expect(fs.existsSync(spec.argv[2])).toBe(true);
     expect(spec.argv[3]).toBe(path.resolve(__dirname, '../..', 'node_modules', 'tslab', 'bin', 'tslab'));

@@ -13,8 +13,8 @@
 //    shows in the server's terminal, for notebooks that import @tensorflow/tfjs-node without d2l (d2l
 //    sets the same defaults); a user who sets these variables keeps theirs.
 // It patches tslab's internals (dist/jupyter.js, dist/executor.js); `missing` lists what it could not
-// find, and test/kernel-preload.test.ts fails when that list is not empty. Plain JavaScript because the
-// kernel runs without tsx.
+// find, and test/kernel/kernel-preload.test.ts fails when that list is not empty. Plain JavaScript
+// because the kernel runs without tsx.
 /* global Buffer, process */
 'use strict';
 const { createHmac, randomBytes } = require('node:crypto');
