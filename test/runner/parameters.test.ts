@@ -1,6 +1,10 @@
-/** parameters.ts: papermill's injection, in TypeScript. */
-import { parseNotebook, type Notebook } from '../../src/runner/notebook';
+/** parameters.ts: papermill's injection, in TypeScript; and through the CLI on a real kernel. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runNotebooks } from '../../src/runner';
+import { parseNotebook, readNotebook, type Notebook } from '../../src/runner/notebook';
 import { checkParameters, injectParameters, parseValue } from '../../src/runner/parameters';
+import { cli, removeScratchFolders, scratchFolder } from '../support/runner-helpers';
 
 function notebook(tags: string[][]): Notebook {
   const cells = tags.map((t, i) => ({
@@ -60,5 +64,56 @@ describe('checkParameters and parseValue', () => {
       parseValue('"7"'),
     ]).toEqual([3, 0.1, true, [1], '7']);
     expect(parseValue('adam')).toBe('adam');
+  });
+});
+
+describe('npm run notebooks -- -p NAME VALUE --parameters FILE', () => {
+  jest.setTimeout(90_000);
+  afterAll(removeScratchFolders);
+
+  it('runs the notebook with the injected values, and a rerun replaces them', async () => {
+    const dir = scratchFolder('parameters.ipynb');
+    const file = path.join(dir, 'parameters.ipynb');
+    const json = path.join(dir, 'params.json');
+    fs.writeFileSync(json, JSON.stringify({ lr: 0.5, optimizer: 'adam' }));
+    const first = await cli([
+      'run',
+      file,
+      '-p',
+      'num_epochs',
+      '1',
+      '--parameters',
+      json,
+      '-p',
+      'optimizer',
+      'sgd',
+    ]).done;
+    expect(first.code).toBe(0);
+    const printed = (): unknown =>
+      readNotebook(file).cells.find((c) => c.source.startsWith('console.log'))!.outputs;
+    expect(printed()).toEqual([{ output_type: 'stream', name: 'stdout', text: '1 0.5 sgd\n' }]);
+    const second = await cli(['run', file, '-p', 'num_epochs', '2']).done;
+    expect(second.code).toBe(0);
+    const cells = readNotebook(file).cells;
+    expect(cells.map((c) => c.metadata.tags ?? [])).toEqual([
+      [],
+      ['parameters'],
+      ['injected-parameters'],
+      [],
+    ]);
+    expect(printed()).toEqual([{ output_type: 'stream', name: 'stdout', text: '2 0.03 sgd\n' }]);
+  });
+
+  it('refuses a bad name before any kernel starts, leaving the notebook alone', async () => {
+    const dir = scratchFolder('parameters.ipynb');
+    const file = path.join(dir, 'parameters.ipynb');
+    const before = fs.readFileSync(file, 'utf8');
+    const run = cli(['run', file, '-p', 'num-epochs', '1']);
+    const { code, stderr } = await run.done;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/'num-epochs' is not a valid TypeScript name/);
+    expect(stderr).not.toMatch(/starting kernel/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(before);
+    await expect(runNotebooks([file], { parameters: { 'a b': 1 } })).rejects.toThrow(/'a b'/);
   });
 });
