@@ -4,7 +4,8 @@
  * outputs and execution counts. With the kernel preload, errors reach nbclient as Jupyter errors and no
  * request after an error is dropped, so the two agree on every cell, errors included. nbclient keeps
  * one stream output per message, with raw carriage returns (nbconvert's --to notebook coalesces them
- * when it writes; here its file is compared after that same coalescing).
+ * when it writes; here its file is compared after that same coalescing). nbclient records each cell's
+ * timing; the runner does with --record-timing, in the same keys and format.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { installKernelSpec } from '../../src/kernelspec';
 import { runNotebook } from '../../src/runner';
-import { readNotebook } from '../../src/runner/notebook';
+import { readNotebook, type Cell } from '../../src/runner/notebook';
 import { coalesceStreams } from '../../src/runner/outputs';
 import { venvMissing, VENV_BIN } from '../support/jupyter-venv';
 import { FIXTURES } from '../support/runner-helpers';
@@ -45,7 +46,11 @@ parityIt(`matches jupyter nbconvert --execute on the fixture notebook${why}`, as
       { env, encoding: 'utf8' },
     );
     expect(converted.status).toBe(0);
-    const ours = await runNotebook(fixture, { out: path.join(tmp, 'ours'), allowErrors: true });
+    const ours = await runNotebook(fixture, {
+      out: path.join(tmp, 'ours'),
+      allowErrors: true,
+      recordTiming: true,
+    });
     expect(ours.status).toBe('ok');
 
     const theirs = readNotebook(path.join(tmp, 'nbconvert', 'outputs.ipynb')).cells;
@@ -59,6 +64,17 @@ parityIt(`matches jupyter nbconvert --execute on the fixture notebook${why}`, as
         count: theirs[i].execution_count,
         outputs: coalesceStreams(theirs[i].outputs!),
       });
+      // --record-timing: nbclient's four keys, its date format (ISO 8601, UTC, microseconds), in order.
+      const timing = (c: Cell): [string, string][] =>
+        Object.entries(c.metadata.execution as Record<string, string>).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+      const format = (date: string): string => date.replace(/\d/g, '0');
+      expect(timing(cell).map(([key, date]) => [key, format(date)])).toEqual(
+        timing(theirs[i]).map(([key, date]) => [key, format(date)]),
+      );
+      const at = Object.fromEntries(timing(cell).map(([key, date]) => [key, Date.parse(date)]));
+      expect(at['iopub.status.busy']).toBeLessThanOrEqual(at['iopub.execute_input']);
+      expect(at['iopub.execute_input']).toBeLessThanOrEqual(at['shell.execute_reply']);
+      expect(at['shell.execute_reply']).toBeLessThanOrEqual(at['iopub.status.idle']);
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

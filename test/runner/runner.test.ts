@@ -43,6 +43,7 @@ describe('runNotebook', () => {
 
     const cells = codeCells(result.written!);
     expect(cells.map((c) => c.execution_count)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(cells.map((c) => c.metadata)).toEqual(cells.map(() => ({}))); // no timing unless asked
     expect(cells[0].outputs).toEqual([
       stdout('one\ntwo\n'),
       { output_type: 'stream', name: 'stderr', text: 'a warning\n' },
