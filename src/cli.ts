@@ -12,7 +12,6 @@ import {
   KERNEL_NAME,
   kernelSpec,
   kernelsDir,
-  PROJECT_ROOT,
   uninstallKernelSpec,
   type Target,
 } from './kernelspec';
@@ -24,6 +23,7 @@ import {
   findNotebooks,
   runNotebooks,
 } from './runner';
+import { PROJECT_ROOT } from './paths';
 import { watchLauncher } from './runner/launcher';
 import {
   cutReports,
