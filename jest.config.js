@@ -1,8 +1,6 @@
-/* global process */
 // TensorFlow reads these from the real environment when tfjs-node loads. d2l sets them before it
 // loads tfjs-node, but inside jest's sandbox process.env is a copy: set them here, for the workers.
-process.env.TF_CPP_MIN_LOG_LEVEL ||= '1';
-process.env.TF_ENABLE_ONEDNN_OPTS ||= '0';
+require('./d2l/dist/tf-log').quietTensorFlowLog();
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -23,8 +23,8 @@ import { cacheDir } from '../src/native';
 import type { ChildReport } from './child';
 import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
+import { PROJECT_ROOT } from '../src/paths';
 
-const ROOT = path.resolve(__dirname, '..');
 const DEBIAN_PYTHON = '/usr/bin/python3';
 /** The bench's own venv with a current PyTorch (pip serves the CPU build), made on first use. */
 const TORCH_VENV = path.join(cacheDir(), 'bench-torch');
@@ -52,7 +52,7 @@ function parseArgs(argv: string[]): Options {
     scale: true,
     allClosedForm: false,
     torchVenv: true,
-    json: path.join(ROOT, '.bench', `results-${stamp}.json`),
+    json: path.join(PROJECT_ROOT, '.bench', `results-${stamp}.json`),
     notebookRepeats: 3,
     notebooksOnly: false,
   };
@@ -102,14 +102,14 @@ function runJob(job: Job): Promise<ChildReport> {
   const { runner, group } = job;
   const [cmd, args] =
     runner.python !== undefined
-      ? [runner.python, [path.join(ROOT, 'bench/pytorch_reference.py'), group, runner.name]]
+      ? [runner.python, [path.join(PROJECT_ROOT, 'bench/pytorch_reference.py'), group, runner.name]]
       : [
-          path.join(ROOT, 'node_modules/.bin/tsx'),
-          [path.join(ROOT, 'bench/child.ts'), runner.backend, group, runner.name],
+          path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'),
+          [path.join(PROJECT_ROOT, 'bench/child.ts'), runner.backend, group, runner.name],
         ];
   const env = { ...process.env, D2L_BENCH_MODULE: runner.module ?? '' };
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -127,15 +127,17 @@ function runJob(job: Job): Promise<ChildReport> {
 /** Builds d2l as it was at `ref` in a temporary folder that shares this checkout's node_modules. */
 function buildBaseline(ref: string): { module: string; label: string; hasLstsq: boolean } {
   const sha = execFileSync('git', ['rev-parse', '--short', '--verify', `${ref}^{commit}`], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     encoding: 'utf8',
   }).trim();
   const dir = mkdtempSync(path.join(os.tmpdir(), `d2l-${sha}-`));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true })); // also after an error
-  const archive = execFileSync('git', ['archive', sha, 'd2l'], { cwd: ROOT, maxBuffer: 1 << 28 });
+  const archive = execFileSync('git', ['archive', sha, 'd2l'], { cwd: PROJECT_ROOT, maxBuffer: 1 << 28 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
-  execFileSync(path.join(ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'd2l')], { stdio: 'inherit' });
+  symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  execFileSync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsc'), ['-p', path.join(dir, 'd2l')], {
+    stdio: 'inherit',
+  });
   const hasLstsq = existsSync(path.join(dir, 'd2l/src/lstsq.ts'));
   return { module: path.join(dir, 'd2l/dist/index.js'), label: sha, hasLstsq };
 }
@@ -179,7 +181,7 @@ function torchRunners(makeVenv: boolean, notes: string[]): Runner[] {
 
 /** Notebook run time needs the notebooks and the headless runner (src/runner, src/cli.ts). */
 function notebookJobs(): { notebooks: string[]; why?: string } {
-  const dir = path.join(ROOT, 'notebooks');
+  const dir = path.join(PROJECT_ROOT, 'notebooks');
   const notebooks = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.ipynb')) : [];
   if (notebooks.length === 0) return { notebooks, why: 'no notebooks in notebooks/' };
   return { notebooks: notebooks.map((f) => path.join(dir, f)) };
@@ -191,10 +193,10 @@ function runNotebooks(backend: string, notebooks: string[]): number {
   try {
     const t0 = performance.now();
     execFileSync(
-      path.join(ROOT, 'node_modules/.bin/tsx'),
+      path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'),
       ['src/cli.ts', 'run', '-q', '--out', out, ...notebooks],
       {
-        cwd: ROOT,
+        cwd: PROJECT_ROOT,
         env: { ...process.env, D2L_BACKEND: backend },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
@@ -332,9 +334,12 @@ async function main(): Promise<void> {
 
 function gitCommit(): string | null {
   try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd: ROOT,
+      cwd: PROJECT_ROOT,
       encoding: 'utf8',
     }).trim();
     return dirty === '' ? sha : `${sha}+dirty`;

@@ -13,8 +13,7 @@ import * as path from 'node:path';
 import { installKernelSpec } from '../src/kernelspec';
 import { readNotebook } from '../src/runner/notebook';
 import { median } from './report';
-
-const ROOT = path.resolve(__dirname, '..');
+import { PROJECT_ROOT } from '../src/paths';
 
 export interface NotebookComparison {
   /** Seconds per run, by contestant: `runner` (defaults), `runner -j 1`, `nbconvert`. */
@@ -29,7 +28,7 @@ export function findNbconvert(): { python: string; version: string } | { why: st
   const candidates = [
     process.env.D2L_BENCH_PYTHON,
     process.env.VIRTUAL_ENV && path.join(process.env.VIRTUAL_ENV, 'bin', 'python'),
-    path.join(ROOT, '.venv', 'bin', 'python'),
+    path.join(PROJECT_ROOT, '.venv', 'bin', 'python'),
     '/usr/bin/python3',
   ].filter((p): p is string => Boolean(p) && existsSync(p!));
   for (const python of candidates) {
@@ -83,13 +82,16 @@ export function compareWithNbconvert(
   try {
     const env = { ...process.env, JUPYTER_DATA_DIR: path.join(tmp, 'jupyter') };
     installKernelSpec({ user: true }, { env, platform: process.platform, home: os.homedir() });
-    const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+    const tsx = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx');
     const contestants: Record<string, (out: string) => void> = {
       runner: (out) =>
-        execFileSync(tsx, ['src/cli.ts', 'run', '-q', '--out', out, ...notebooks], { cwd: ROOT, env }),
+        execFileSync(tsx, ['src/cli.ts', 'run', '-q', '--out', out, ...notebooks], {
+          cwd: PROJECT_ROOT,
+          env,
+        }),
       'runner -j 1': (out) =>
         execFileSync(tsx, ['src/cli.ts', 'run', '-q', '-j', '1', '--out', out, ...notebooks], {
-          cwd: ROOT,
+          cwd: PROJECT_ROOT,
           env,
         }),
       nbconvert: (out) =>
@@ -106,7 +108,7 @@ export function compareWithNbconvert(
             out,
             ...notebooks,
           ],
-          { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
+          { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] },
         ),
     };
     const names = Object.keys(contestants);
@@ -154,7 +156,7 @@ export function formatComparison(c: NotebookComparison, notebooks: number): stri
 
 /** The notebooks the bench runs: notebooks/*.ipynb. */
 export function benchNotebooks(): string[] {
-  const dir = path.join(ROOT, 'notebooks');
+  const dir = path.join(PROJECT_ROOT, 'notebooks');
   return existsSync(dir)
     ? readdirSync(dir)
         .filter((f) => f.endsWith('.ipynb'))

@@ -12,11 +12,11 @@ import {
   KERNEL_NAME,
   kernelSpec,
   kernelsDir,
-  PROJECT_ROOT,
   uninstallKernelSpec,
   type Target,
 } from './kernelspec';
 import { DEFAULTS, runNotebooks } from './runner';
+import { PROJECT_ROOT } from './paths';
 import { watchLauncher } from './runner/launcher';
 import { checkParameters, parseValue, type Parameters } from './runner/parameters';
 import { checkTargets, commonFolder, findNotebooks, shard } from './runner/paths';

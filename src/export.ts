@@ -18,10 +18,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ts from 'typescript';
+import { PROJECT_ROOT } from './paths';
 
-export const ROOT = path.resolve(__dirname, '..');
-export const NOTEBOOKS_DIR = path.join(ROOT, 'notebooks');
-export const SAVED_DIR = path.join(ROOT, 'd2l/src/saved');
+export const NOTEBOOKS_DIR = path.join(PROJECT_ROOT, 'notebooks');
+export const SAVED_DIR = path.join(PROJECT_ROOT, 'd2l/src/saved');
 export const SAVE_MARK = '//@save';
 
 /** The imports a saved cell may rely on without defining them, by the name it uses. */
@@ -56,7 +56,7 @@ export const isSavedCell = (source: string): boolean => source.split('\n')[0].tr
 
 /** The `//@save` cells of a notebook, in order. */
 export function readSavedBlocks(notebookPath: string): SavedBlock[] {
-  const notebook = path.relative(ROOT, notebookPath);
+  const notebook = path.relative(PROJECT_ROOT, notebookPath);
   const json = JSON.parse(fs.readFileSync(notebookPath, 'utf8')) as NotebookJson;
   const blocks: SavedBlock[] = [];
   json.cells.forEach((cell, index) => {
@@ -247,7 +247,7 @@ export function differences(files: Map<string, string>): string[] {
         .filter((f) => !files.has(f))
     : [];
   const changed = [...files].filter(([f, text]) => !fs.existsSync(f) || fs.readFileSync(f, 'utf8') !== text);
-  return [...changed.map(([f]) => f), ...stale].map((f) => path.relative(ROOT, f));
+  return [...changed.map(([f]) => f), ...stale].map((f) => path.relative(PROJECT_ROOT, f));
 }
 
 /**
@@ -274,7 +274,7 @@ export function updateNotebooks(notebooks = notebookPaths(), savedDir = SAVED_DI
     }
     if (text !== fs.readFileSync(nb, 'utf8')) {
       fs.writeFileSync(nb, text);
-      updated.push(path.relative(ROOT, nb));
+      updated.push(path.relative(PROJECT_ROOT, nb));
     }
   }
   return updated;

@@ -5,13 +5,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from './paths';
 
 export const KERNEL_NAME = 'd2l-ts';
 export const DISPLAY_NAME = 'TypeScript (d2l-ts)';
 export const LANGUAGE = 'typescript';
-
-/** The project root (this file lives in src/). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export interface KernelSpec {
   argv: string[];

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as util from 'util';
+import { quietTensorFlowLog } from './tf-log';
 
 export { tf };
 
@@ -18,13 +19,7 @@ export type BackendName = (typeof BACKENDS)[number];
 function register(name: BackendName): string | null {
   if (tf.findBackendFactory(name) !== null) return null;
   const pkg = name === 'tensorflow' ? '@tensorflow/tfjs-node' : '@tensorflow/tfjs-backend-wasm';
-  if (name === 'tensorflow') {
-    // TensorFlow logs its start-up (absl, oneDNN, CPU features) on the process's stderr, which a
-    // notebook, a test log or a terminal would show; a user who sets these variables keeps theirs.
-    // oneDNN off also makes its float sums come out as wasm's and cpu's do.
-    process.env.TF_CPP_MIN_LOG_LEVEL ||= '1';
-    process.env.TF_ENABLE_ONEDNN_OPTS ||= '0';
-  }
+  if (name === 'tensorflow') quietTensorFlowLog();
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional packages, loaded on demand
     require(pkg);

@@ -2,7 +2,6 @@
 // the kernel must not live on as an orphan (tslab itself never notices), nor its connection file with
 // the key, nor the runner's temporary and lock files. A worker thread watches for the change of parent,
 // so this works even while a cell blocks the main thread. Plain JavaScript because the kernel runs without tsx.
-/* global process */
 'use strict';
 const path = require('node:path');
 const { isMainThread, Worker } = require('node:worker_threads');

@@ -4,7 +4,6 @@
 // output until the runner (which reads them at once, see kernel.ts) has it. The high-water mark must be
 // set before bind, which tslab calls on its iopub socket: this wraps Publisher.bind, a public method.
 // If zeromq cannot be found this does nothing, and the runner still reports a missing idle status.
-/* global process */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

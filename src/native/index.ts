@@ -19,7 +19,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PROJECT_ROOT } from '../kernelspec';
+import { quietTensorFlowLog } from '../../d2l/src/tf-log';
+import { PROJECT_ROOT } from '../paths';
 
 /** TensorFlow's pip build whose C library the addon is built against (Linux x86_64, any Python). */
 export const WHEEL = {
@@ -40,9 +41,6 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export class NativeError extends Error {}
 
-/** Environment that keeps TensorFlow's start-up log lines (absl, oneDNN, cpu_feature_guard) quiet. */
-const QUIET_TF = { TF_CPP_MIN_LOG_LEVEL: '1', TF_ENABLE_ONEDNN_OPTS: '0' };
-
 /**
  * Whether `@tensorflow/tfjs-node` loads from `root` and computes on the `tensorflow` backend.
  * Runs in a child process: a broken addon can abort the process that loads it.
@@ -55,7 +53,7 @@ export function nativeStatus(root = PROJECT_ROOT): { ok: boolean; detail: string
   const child = spawnSync(process.execPath, ['-e', probe], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, ...QUIET_TF },
+    env: quietTensorFlowLog({ ...process.env }),
     timeout: 60_000,
   });
   const out = `${child.stdout ?? ''}${child.stderr ?? ''}`.trim();
@@ -186,8 +184,7 @@ function npmInstall(baseUri: string, root: string, env: NodeJS.ProcessEnv): Prom
     cwd: root,
     stdio: 'inherit',
     env: {
-      ...env,
-      ...QUIET_TF,
+      ...quietTensorFlowLog({ ...env }),
       TFJS_NODE_BASE_URI: baseUri,
       // node-pre-gyp: build the addon against this library, never fetch Google's prebuilt one (2.9.1).
       npm_config_build_from_source: 'true',

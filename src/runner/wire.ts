@@ -1,32 +1,13 @@
 /**
- * The Jupyter wire protocol (messaging spec 5.3): how one message becomes ZeroMQ frames and back.
- * Frames: [routing ids..., '<IDS|MSG>', signature, header, parent_header, metadata, content, buffers...],
- * where the signature is HMAC-SHA256 (hex) over the four JSON frames, keyed by the connection file's key.
+ * The Jupyter wire protocol as the runner speaks it: framing and signing are src/kernel/wire.js (the
+ * kernel's patches use the same code); here, the requests a client sends.
  */
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { PROTOCOL_VERSION, type JsonObject, type Message } from '../kernel/wire';
 
-export const DELIMITER = Buffer.from('<IDS|MSG>');
-export const PROTOCOL_VERSION = '5.3';
-
-export type JsonObject = { [key: string]: unknown };
-
-export interface Header {
-  msg_id: string;
-  msg_type: string;
-  session: string;
-  username: string;
-  date: string;
-  version: string;
-}
-
-export interface Message {
-  header: Header;
-  /** The header of the request this message answers; `{}` for requests. */
-  parent_header: Partial<Header>;
-  metadata: JsonObject;
-  content: JsonObject;
-}
+export { DELIMITER, PROTOCOL_VERSION, decode, encode } from '../kernel/wire';
+export type { Header, JsonObject, Message } from '../kernel/wire';
 
 function username(): string {
   try {
@@ -51,33 +32,6 @@ export function request(session: string, msg_type: string, content: JsonObject):
     metadata: {},
     content,
   };
-}
-
-function sign(key: string, parts: readonly Buffer[]): string {
-  const hmac = createHmac('sha256', key);
-  for (const part of parts) hmac.update(part);
-  return hmac.digest('hex');
-}
-
-export function encode(message: Message, key: string): Buffer[] {
-  const parts = [message.header, message.parent_header, message.metadata, message.content].map((part) =>
-    Buffer.from(JSON.stringify(part)),
-  );
-  return [DELIMITER, Buffer.from(sign(key, parts)), ...parts];
-}
-
-/** Parses and authenticates received frames; throws on a missing delimiter or a bad signature. */
-export function decode(frames: readonly Buffer[], key: string): Message {
-  const at = frames.findIndex((frame) => frame.equals(DELIMITER));
-  if (at < 0 || frames.length < at + 6) throw new Error('malformed Jupyter message: no <IDS|MSG> frame');
-  const signature = frames[at + 1];
-  const parts = frames.slice(at + 2, at + 6);
-  const expected = Buffer.from(sign(key, parts));
-  if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
-    throw new Error('Jupyter message with an invalid HMAC signature');
-  }
-  const [header, parent_header, metadata, content] = parts.map((part) => JSON.parse(part.toString('utf8')));
-  return { header, parent_header, metadata, content };
 }
 
 /** An execute_request's content as Jupyter front ends send it: stored in history, stop on error. */

@@ -15,11 +15,11 @@ import {
   isSavedCell,
   notebookPaths,
   readSavedBlocks,
-  ROOT,
   SAVE_MARK,
   SAVED_DIR,
   updateNotebooks,
 } from '../../src/export';
+import { PROJECT_ROOT } from '../../src/paths';
 
 /** Writes a notebook whose code cells are `cells` into `dir`, returning its path. */
 function writeNotebook(dir: string, name: string, cells: string[]): string {
@@ -155,7 +155,7 @@ test('--update-notebooks copies a declaration edited in a generated module back 
   const savedDir = fs.mkdtempSync(path.join(tmp, 'saved-'));
   fs.writeFileSync(path.join(savedDir, 'round-trip.ts'), edited);
 
-  expect(updateNotebooks([nb], savedDir)).toEqual([path.relative(ROOT, nb)]);
+  expect(updateNotebooks([nb], savedDir)).toEqual([path.relative(PROJECT_ROOT, nb)]);
   const after = JSON.parse(fs.readFileSync(nb, 'utf8'));
   expect(readSavedBlocks(nb)[0].code).toBe(
     '/** One. */\nfunction one(): number {\n  return 2 - 1;\n}\n\nconst two = 2;',
@@ -169,7 +169,7 @@ test('--update-notebooks copies a declaration edited in a generated module back 
 test('npm run export refuses an unknown or contradictory option instead of exporting', () => {
   const savedBefore = fs.readdirSync(SAVED_DIR).map((f) => fs.statSync(path.join(SAVED_DIR, f)).mtimeMs);
   for (const args of [['--chek'], ['--check', '--update-notebooks'], ['stray']]) {
-    const run = spawnSync(process.execPath, [TSX_CLI, path.join(ROOT, 'src/export.ts'), ...args], {
+    const run = spawnSync(process.execPath, [TSX_CLI, path.join(PROJECT_ROOT, 'src/export.ts'), ...args], {
       encoding: 'utf8',
     });
     expect({ args, status: run.status }).toEqual({ args, status: 2 });

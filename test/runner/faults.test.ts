@@ -17,11 +17,11 @@ import {
   FIXTURES,
   isRunning,
   removeScratchFolders,
-  ROOT,
   scratchFolder,
   waitFor,
   writeNotebook,
 } from '../support/runner-helpers';
+import { PROJECT_ROOT } from '../../src/paths';
 
 jest.setTimeout(120_000);
 afterAll(removeScratchFolders);
@@ -251,7 +251,10 @@ afterEach(() => {
 async function startStuck(command: string, args: string[]) {
   const dir = scratchFolder('timeout.ipynb');
   const file = path.join(dir, 'timeout.ipynb');
-  const child = spawn(command, [...args, file, '--timeout', '0', '-j', '1'], { cwd: ROOT, detached: true });
+  const child = spawn(command, [...args, file, '--timeout', '0', '-j', '1'], {
+    cwd: PROJECT_ROOT,
+    detached: true,
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

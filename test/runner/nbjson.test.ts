@@ -10,8 +10,7 @@ import * as path from 'node:path';
 import { JsonNumber, parseJson, pythonNumber, stringifyJson } from '../../src/runner/nbjson';
 import { parseNotebook, serializeNotebook } from '../../src/runner/notebook';
 import { venvMissing, VENV_PYTHON } from '../support/jupyter-venv';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { PROJECT_ROOT } from '../../src/paths';
 
 describe('pythonNumber (json.loads, then json.dumps)', () => {
   it.each([
@@ -68,7 +67,7 @@ describe('parseJson and stringifyJson', () => {
 
 test('the notebooks users open are stored as nbformat writes them (so opening and saving changes nothing)', () => {
   const files = execFileSync('git', ['ls-files', 'notebooks/*.ipynb', 'test/e2e/fixtures/*.ipynb'], {
-    cwd: ROOT,
+    cwd: PROJECT_ROOT,
     encoding: 'utf8',
   })
     .split('\n')
@@ -76,7 +75,7 @@ test('the notebooks users open are stored as nbformat writes them (so opening an
   expect(files.length).toBeGreaterThan(3);
   // A notebook saved by an older runner fails here: re-run it (npm start) or open and save it in JupyterLab.
   const stale = files.filter((file) => {
-    const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    const text = fs.readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
     return serializeNotebook(parseNotebook(text, file)) !== text;
   });
   expect(stale).toEqual([]);
@@ -128,10 +127,10 @@ withNbformat(
   () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-ts-nbjson-'));
     try {
-      const committed = execFileSync('git', ['ls-files', '*.ipynb'], { cwd: ROOT, encoding: 'utf8' })
+      const committed = execFileSync('git', ['ls-files', '*.ipynb'], { cwd: PROJECT_ROOT, encoding: 'utf8' })
         .split('\n')
         .filter((file) => file !== '')
-        .map((file) => path.join(ROOT, file));
+        .map((file) => path.join(PROJECT_ROOT, file));
       expect(committed.length).toBeGreaterThan(3);
       const corpus = path.join(dir, 'odd-values.ipynb');
       fs.writeFileSync(corpus, ODD_VALUES);

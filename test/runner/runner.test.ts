@@ -47,7 +47,9 @@ describe('runNotebook', () => {
     expect(cells[0].outputs).toEqual([
       stdout('one\ntwo\n'),
       { output_type: 'stream', name: 'stderr', text: 'a warning\n' },
-      stdout('100%\n42\n'),
+      stdout('100%\n'),
+      // The cell's last expression, as ipykernel sends it (Out[1]).
+      { output_type: 'execute_result', execution_count: 1, metadata: {}, data: { 'text/plain': '42' } },
     ]);
     expect(cells[1].outputs).toEqual([
       {

@@ -3,8 +3,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROJECT_ROOT } from '../../src/paths';
 
-export const ROOT = path.resolve(__dirname, '../..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
 const scratch: string[] = [];
@@ -21,7 +21,7 @@ export function removeScratchFolders(): void {
 export function scratchFolder(...notebooks: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd2l-ts-runner-test-'));
   scratch.push(dir);
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   for (const name of notebooks) fs.copyFileSync(path.join(FIXTURES, name), path.join(dir, name));
   return dir;
 }
@@ -34,10 +34,14 @@ export interface CliRun {
 
 /** Starts `src/cli.ts` in its own Node process (no tsx wrapper process, so its children are the kernels). */
 export function cli(args: string[], env: NodeJS.ProcessEnv = process.env): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'cli.ts'), ...args], {
-    cwd: ROOT,
-    env,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src', 'cli.ts'), ...args],
+    {
+      cwd: PROJECT_ROOT,
+      env,
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));

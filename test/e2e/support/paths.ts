@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 
-/** The project root (this file lives in test/e2e/support). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
+import { PROJECT_ROOT } from '../../../src/paths';
+
+export { PROJECT_ROOT };
 
 /**
  * Screenshots, executed notebook copies and server logs. Inside the project (and gitignored) rather than

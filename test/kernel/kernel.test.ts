@@ -9,8 +9,7 @@ import * as path from 'node:path';
 import { KERNEL_PRELOAD, kernelSpec } from '../../src/kernelspec';
 import { tfjsNodeInstalled } from '../support/helpers';
 import { KernelSession, type Exchange } from '../support/kernel-session';
-
-const ROOT = path.resolve(__dirname, '../..');
+import { PROJECT_ROOT } from '../../src/paths';
 
 /**
  * Fires 2000 sends at once on a bound Publisher (past its high-water mark of 1000, where a send has to
@@ -31,7 +30,7 @@ const burst = `
 
 function run(preload: boolean): string {
   const args = [...(preload ? ['--require', KERNEL_PRELOAD] : []), '-e', burst];
-  return spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  return spawnSync(process.execPath, args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.trim();
 }
 
 test('without the preload, concurrent sends fail as tslab would see them', () => {
@@ -55,7 +54,7 @@ test('with the preload, concurrent sends all go out', () => {
     const code =
       "const tf = require('@tensorflow/tfjs-node'); console.log(tf.getBackend(), tf.ones([2]).sum().dataSync()[0]);";
     const r = spawnSync(process.execPath, ['--require', KERNEL_PRELOAD, '-e', code], {
-      cwd: ROOT,
+      cwd: PROJECT_ROOT,
       env,
       encoding: 'utf8',
     });
@@ -67,15 +66,16 @@ test('with the preload, concurrent sends all go out', () => {
 
 describe('the d2l-ts kernel', () => {
   const tslabVersion = (): string =>
-    JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'tslab', 'package.json'), 'utf8')).version;
+    JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'tslab', 'package.json'), 'utf8'))
+      .version;
 
   test("finds every tslab internal it hooks, in the lock file's tslab", () => {
-    const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+    const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8'));
     expect(tslabVersion()).toBe(lock.packages['node_modules/tslab'].version);
     const out = spawnSync(
       process.execPath,
       ['-e', `console.log(JSON.stringify(require(${JSON.stringify(KERNEL_PRELOAD)}).missing))`],
-      { cwd: ROOT, encoding: 'utf8' },
+      { cwd: PROJECT_ROOT, encoding: 'utf8' },
     );
     // A tslab upgrade that moves these makes the kernel fall back to tslab's own behaviour: fail here.
     expect(JSON.parse(out.stdout)).toEqual([]);
@@ -83,7 +83,7 @@ describe('the d2l-ts kernel', () => {
 
   let kernel: KernelSession;
   beforeAll(async () => {
-    kernel = await KernelSession.start(kernelSpec().argv, ROOT);
+    kernel = await KernelSession.start(kernelSpec().argv, PROJECT_ROOT);
   }, 60_000);
   afterAll(() => kernel?.close());
 
@@ -114,6 +114,75 @@ describe('the d2l-ts kernel', () => {
     expect((await history.reply).header.msg_type).toBe('history_reply');
     expect((await history.reply).content).toEqual({ status: 'ok', history: [] });
     expect((await history.iopub).map((m) => m.content.execution_state)).toEqual(['busy', 'idle']);
+  });
+
+  test('comm_info_request is answered with a comm_info_reply listing no comms', async () => {
+    const info = kernel.send('comm_info_request', { target_name: 'jupyter.widget' });
+    expect((await info.reply).header.msg_type).toBe('comm_info_reply');
+    expect((await info.reply).content).toEqual({ status: 'ok', comms: {} });
+    expect((await info.iopub).map((m) => m.content.execution_state)).toEqual(['busy', 'idle']);
+  });
+
+  test("a cell's last expression is its execute_result (Out[n]), after what the cell printed", async () => {
+    const shown = kernel.execute('const xs = [1, 2, 3];\nconsole.log("doubled:");\nxs.map((x) => x * 2)');
+    const count = (await shown.reply).content.execution_count;
+    const messages = (await shown.iopub).filter((m) => m.header.msg_type !== 'status');
+    expect(messages.map((m) => [m.header.msg_type, m.content])).toEqual([
+      ['execute_input', expect.objectContaining({ execution_count: count })],
+      ['stream', { name: 'stdout', text: 'doubled:\n' }],
+      ['execute_result', { data: { 'text/plain': '[ 2, 4, 6 ]' }, metadata: {}, execution_count: count }],
+    ]);
+    // Strings as Node's REPL and ipykernel show them: quoted.
+    const text = (await kernel.execute('"a" + "b"').iopub).find(
+      (m) => m.header.msg_type === 'execute_result',
+    );
+    expect(text?.content.data).toEqual({ 'text/plain': "'ab'" });
+  });
+
+  test.each([
+    ['a statement', 'const z = 1;'],
+    ['an expression whose value is undefined', 'console.log("printed")'],
+    ['a declaration after an expression', '1 + 1;\nfunction g() {}'],
+  ])('a cell ending in %s sends no execute_result', async (_what, code) => {
+    const exchange = kernel.execute(code);
+    expect((await exchange.reply).content.status).toBe('ok');
+    expect((await exchange.iopub).map((m) => m.header.msg_type)).not.toContain('execute_result');
+  });
+
+  describe("completion and help on d2l's and TensorFlow.js's names", () => {
+    beforeAll(async () => {
+      const imports = kernel.execute("import * as d2l from 'd2l';\nimport * as tf from '@tensorflow/tfjs';");
+      expect((await imports.reply).content.status).toBe('ok');
+    }, 60_000);
+
+    const complete = async (code: string) => {
+      const reply = await kernel.send('complete_request', { code, cursor_pos: code.length }).reply;
+      expect(reply.header.msg_type).toBe('complete_reply');
+      return reply.content;
+    };
+
+    test("complete_request after `d2l.` and `tf.` lists the packages' names", async () => {
+      expect(await complete('d2l.')).toMatchObject({ status: 'ok', cursor_start: 4, cursor_end: 4 });
+      expect((await complete('d2l.')).matches).toEqual(
+        expect.arrayContaining(['synthetic_data', 'data_iter', 'linreg', 'squared_loss', 'sgd', 'plot']),
+      );
+      expect((await complete('tf.')).matches).toEqual(expect.arrayContaining(['tensor', 'matMul', 'tidy']));
+      const partial = await complete('const data = d2l.syn');
+      expect(partial).toMatchObject({ cursor_start: 17, cursor_end: 20 });
+      expect(partial.matches).toContain('synthetic_data');
+    });
+
+    test('inspect_request on d2l.synthetic_data gives its signature and doc comment', async () => {
+      const code = 'd2l.synthetic_data';
+      const reply = await kernel.send('inspect_request', { code, cursor_pos: code.length, detail_level: 0 })
+        .reply;
+      expect(reply.header.msg_type).toBe('inspect_reply');
+      expect(reply.content).toMatchObject({ status: 'ok', found: true });
+      const help = (reply.content.data as Record<string, string>)['text/plain'];
+      expect(help).toMatch(/^function synthetic_data\(w: [\w.]*Tensor1D, b: number, num_examples: number\)/);
+      expect(help).toContain('Generates y = Xw + b + noise');
+      expect(help).toContain('@param num_examples');
+    });
   });
 
   test('a thrown error is an error message and reply, with frames from the cell only', async () => {
