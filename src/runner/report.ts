@@ -205,9 +205,10 @@ export function githubAnnotations(results: readonly NotebookResult[]): string[] 
     if (r.status === 'ok' || r.status === 'cancelled') return [];
     const f = r.failure;
     const title = f ? `cell ${f.codeCell}/${r.cells} ${r.status}: ${f.ename}` : `notebook ${r.status}`;
-    const message = f
-      ? [`${f.ename}: ${f.evalue}`, ...f.traceback.slice(0, 20)].join('\n')
-      : (r.message ?? '');
+    // A traceback from Node names the error already; a compile error's lists only the diagnostics.
+    const named = f?.traceback.some((line) => line.startsWith(`${f.ename}:`));
+    const lines = f ? [...(named ? [] : [`${f.ename}: ${f.evalue}`]), ...f.traceback.slice(0, 20)] : [];
+    const message = f ? lines.join('\n') : (r.message ?? '');
     return [`::error file=${ghProperty(r.notebook)},title=${ghProperty(title)}::${ghData(message)}`];
   });
 }

@@ -97,10 +97,13 @@ describe('githubAnnotations', () => {
         cells: 3,
         failure: { ...failure(2, 'TypeError', '100% wrong'), traceback: ['line 1', 'line 2'] },
       }),
+      // A traceback that names the error already is not preceded by it again.
+      result({ notebook: 'y.ipynb', status: 'error', cells: 1, failure: failure(1, 'RangeError', 'far') }),
       result({ notebook: 'z.ipynb', status: 'failed', message: 'cannot lock' }),
     ]);
     expect(lines).toEqual([
       '::error file=x%2Cy.ipynb,title=cell 2/3 error%3A TypeError::TypeError: 100%25 wrong%0Aline 1%0Aline 2',
+      '::error file=y.ipynb,title=cell 1/1 error%3A RangeError::RangeError: far%0A    at Cell In[2], line 1',
       '::error file=z.ipynb,title=notebook failed::cannot lock',
     ]);
   });
@@ -115,7 +118,7 @@ describe('npm run notebooks -- --junit FILE, on GitHub Actions', () => {
       .done;
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
-      `::error file=${notebook},title=cell 6/7 error%3A TypeError::TypeError: boom`,
+      `::error file=${notebook},title=cell 6/7 error%3A TypeError::TypeError: boom%0A    at Cell In[6], line 2`,
     );
     const report = readJunit(fs.readFileSync(junit, 'utf8'));
     expect(report.suites).toHaveLength(1);
