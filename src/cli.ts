@@ -1,7 +1,7 @@
 /**
  * d2l-ts command line, behind `npm start`, `npm run notebooks` and `npm run kernel` (see USAGE):
  *   run [paths...] [--out DIR] [--timeout S] [--allow-errors] [-j N] [--kernel NAME] [--max-output N]
- *       [--quiet] [--json]
+ *       [-p NAME VALUE]... [--parameters FILE] [--shard I/N] [--junit FILE] [--record-timing] [--quiet] [--json]
  *   kernel install|uninstall [--user | --prefix P]
  */
 import * as fs from 'node:fs';
