@@ -120,7 +120,6 @@ function realTarget(file: string): string {
 
 /** A notebook read and checked, with its kernel starting (started early to hide its start-up time). */
 interface Opened {
-  nb: Notebook;
   target: string;
   kernel: Promise<KernelClient>;
 }
@@ -149,11 +148,13 @@ function open(notebook: string, settings: Settings): Opened {
     orphanCleanup: { files: [tempFileFor(real)], locks: [lockFileFor(real)] },
   });
   kernel.catch(() => {}); // reported when the notebook's turn comes
-  return { nb, target, kernel };
+  return { target, kernel };
 }
 
 function settingsOf(options: RunOptions): Settings {
-  const settings = { ...DEFAULTS, ...options };
+  // An option given as undefined takes its default too.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  const settings: Settings = { ...DEFAULTS, ...given };
   for (const name of ['timeout', 'interruptGrace', 'startTimeout', 'outputWait', 'maxOutput'] as const) {
     if (!(settings[name] >= 0)) throw new Error(`${name}: expected a number ≥ 0, got ${settings[name]}`);
   }
