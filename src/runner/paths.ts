@@ -54,10 +54,19 @@ function isFile(file: string): boolean {
   }
 }
 
-/** Seconds a notebook took when last run with --record-timing (from `idle` minus `busy`), or null. */
+/**
+ * Seconds a notebook took when last run with --record-timing (from `idle` minus `busy`), or null (also
+ * when it cannot be read: its run reports that).
+ */
 export function recordedSeconds(notebook: string): number | null {
+  let cells;
+  try {
+    cells = readNotebook(notebook).cells;
+  } catch {
+    return null;
+  }
   let total = 0;
-  for (const cell of readNotebook(notebook).cells) {
+  for (const cell of cells) {
     if (cell.cell_type !== 'code' || cell.source.trim() === '') continue;
     const timing = (cell.metadata.execution ?? {}) as Record<string, unknown>;
     const [busy, idle] = [timing['iopub.status.busy'], timing['iopub.status.idle']].map((d) =>

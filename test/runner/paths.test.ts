@@ -108,6 +108,8 @@ describe('shard', () => {
   it('deals notebooks without recorded times out by name, in turn', () => {
     const notebooks = ['c', 'a', 'd', 'b'].map((name) => timedNotebook(`${name}.ipynb`, null));
     expect(recordedSeconds(notebooks[0])).toBeNull();
+    fs.writeFileSync(path.join(dir, 'broken.ipynb'), '{');
+    expect(recordedSeconds(path.join(dir, 'broken.ipynb'))).toBeNull(); // its run reports it
     const names = (i: number): string[] => shard(notebooks, i, 2).map((f) => path.basename(f));
     expect([names(1), names(2)]).toEqual([
       ['c.ipynb', 'a.ipynb'],
