@@ -9,16 +9,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cacheDir, INSIDE_NATIVE_ROUTE, NativeError, patchTfjsNode, provision } from './index';
+import { cacheDir, INSIDE_NATIVE_ROUTE, NativeError, nativeStatus, patchTfjsNode, provision } from './index';
 
 const WASM = 'the notebooks run on wasm (`npm run native` installs it later; see "Backends" in README.md)';
 
 async function postinstall(env: NodeJS.ProcessEnv): Promise<string> {
   if (env.D2L_SKIP_NATIVE) {
-    // A tfjs-node that did download still needs its patch for Node >= 23.
+    // The opt-out skips the pip-wheel route; a tfjs-node whose own download worked still needs its patch.
     const unpatched = patchTfjsNode();
     if (unpatched !== null) return unpatched;
-    return `D2L_SKIP_NATIVE is set, so TensorFlow's native backend is not installed here; ${WASM}`;
+    const status = nativeStatus();
+    if (status.ok) return `${status.detail} loads as backend 'tensorflow' (its own installer downloaded it)`;
+    return `D2L_SKIP_NATIVE is set, so TensorFlow's native backend is not installed; ${WASM}`;
   }
   fs.mkdirSync(cacheDir(env), { recursive: true });
   const logFile = path.join(cacheDir(env), 'native-install.log');
