@@ -80,6 +80,17 @@ function loadNativeFirst(chosen: BackendName): void {
   if (chosen !== 'tensorflow') register('tensorflow');
 }
 
+/** Whether tfjs-node is installed, or a `tensorflow` backend registered (it may still fail to load). */
+function nativePresent(): boolean {
+  if (tf.findBackendFactory('tensorflow') !== null) return true;
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 let selecting: Promise<BackendName> | undefined;
 
 /**
@@ -103,8 +114,15 @@ async function select(requested: string | undefined): Promise<BackendName> {
     if (why !== null) throw new Error(`D2L_BACKEND=${requested} is unavailable: ${why}`);
     return requested as BackendName;
   }
-  for (const name of BACKENDS) {
-    if ((await activate(name)) === null) return name;
+  for (const [i, name] of BACKENDS.entries()) {
+    const why = await activate(name);
+    if (why === null) return name;
+    // Without tfjs-node, wasm is the expected backend and the notebooks say so; a tfjs-node that is
+    // there but fails to load or compute (a broken build, a Node it does not support) must not pass
+    // silently.
+    if (name === 'tensorflow' && nativePresent()) {
+      console.error(`d2l: the '${name}' backend failed (${why}); falling back to ${BACKENDS[i + 1]}`);
+    }
   }
   throw new Error('no TensorFlow.js backend could be initialised (tried tensorflow, wasm, cpu)');
 }

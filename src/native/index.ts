@@ -1,6 +1,7 @@
 /**
  * `npm run native`: installs @tensorflow/tfjs-node, TensorFlow.js's native backend, where its own
  * install cannot download libtensorflow (no network but the package registries, or a firewall).
+ * `npm install` runs the same route by itself (src/native/postinstall.ts).
  *
  * tfjs-node's installer fetches `libtensorflow-cpu-<os>-<arch>-2.9.1.tar.gz` from Google's storage and
  * then builds its addon. When that download fails, npm drops the optional dependency and d2l runs on
@@ -12,8 +13,11 @@
  *   npm run native                 (idempotent: does nothing when the backend already loads)
  *   npm run native -- --force      (reinstall tfjs-node against the cached library)
  *   npm run native -- --check      (only say whether the backend loads; `npm start` runs it)
+ *
+ * Either way the installed tfjs-node is patched for Node >= 23 (see `patchTfjsNode`).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -67,6 +71,31 @@ export function nativeStatus(root = PROJECT_ROOT): { ok: boolean; detail: string
     : { ok: false, detail: lastLine || String(child.error) };
 }
 
+const tfjsNodeDir = (root: string): string => path.join(root, 'node_modules', '@tensorflow', 'tfjs-node');
+
+/**
+ * tfjs-node 4.22.0, still the latest release, calls `util.isNullOrUndefined` and `util.isArray`, which
+ * Node 23 removed, so on Node >= 23 every op fails with "util_1.isNullOrUndefined is not a function".
+ * Upstream fixed it in tensorflow/tfjs#8425 but has not released the fix (tensorflow/tfjs#8609).
+ * patches/@tensorflow+tfjs-node+4.22.0.patch makes the same change to the installed package, applied
+ * by patch-package (which also recognises a patch already applied). Delete the patch and this function
+ * when a tfjs-node release includes #8425.
+ *
+ * @returns null when the patch is applied (or tfjs-node is not installed), else why it could not be.
+ */
+export function patchTfjsNode(root = PROJECT_ROOT): string | null {
+  if (!fs.existsSync(tfjsNodeDir(root))) return null;
+  const bin = require.resolve('patch-package/index.js');
+  const r = spawnSync(process.execPath, [bin], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, FORCE_COLOR: '0' },
+  });
+  if (r.status === 0) return null;
+  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+  return `patch-package could not patch @tensorflow/tfjs-node for Node >= 23: ${out.split('\n').pop()}`;
+}
+
 function sha256(file: string): string {
   const hash = crypto.createHash('sha256');
   const fd = fs.openSync(file, 'r');
@@ -76,9 +105,14 @@ function sha256(file: string): string {
   return hash.digest('hex');
 }
 
-/** Runs a command to completion with its output shown; throws NativeError when it fails. */
-function run(command: string, args: string[], what: string, env: NodeJS.ProcessEnv): void {
-  const result = spawnSync(command, args, { stdio: 'inherit', env });
+/** Where the route's tools (pip, npm, the addon's build) write: the terminal, or a log file's descriptor. */
+export type Output = 'inherit' | number;
+const stdioOf = (output: Output): StdioOptions =>
+  output === 'inherit' ? 'inherit' : ['ignore', output, output];
+
+/** Runs a command to completion; throws NativeError when it fails. */
+function run(command: string, args: string[], what: string, env: NodeJS.ProcessEnv, output: Output): void {
+  const result = spawnSync(command, args, { stdio: stdioOf(output), env });
   if (result.error) throw new NativeError(`${what}: cannot run ${command} (${result.error.message})`);
   if (result.status !== 0)
     throw new NativeError(`${what}: ${command} ${args.join(' ')} exited with ${result.status}`);
@@ -103,7 +137,11 @@ function requireTools(env: NodeJS.ProcessEnv): void {
  * temporary folder, its checksum is checked, and only the C library and headers are kept.
  * The archive's own checksum is recorded beside it, so a truncated cache is rebuilt, not served.
  */
-export function ensureArchive(dir: string, env: NodeJS.ProcessEnv = process.env): string {
+export function ensureArchive(
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  output: Output = 'inherit',
+): string {
   const archive = path.join(dir, ARCHIVE);
   const sumFile = `${archive}.sha256`;
   if (fs.existsSync(archive) && fs.existsSync(sumFile)) {
@@ -131,6 +169,7 @@ export function ensureArchive(dir: string, env: NodeJS.ProcessEnv = process.env)
       ],
       'downloading the TensorFlow wheel',
       env,
+      output,
     );
     const wheel = path.join(download, WHEEL.file);
     if (!fs.existsSync(wheel)) throw new NativeError(`pip did not produce ${WHEEL.file}`);
@@ -138,7 +177,7 @@ export function ensureArchive(dir: string, env: NodeJS.ProcessEnv = process.env)
     if (got !== WHEEL.sha256) throw new NativeError(`${WHEEL.file}: sha256 ${got}, expected ${WHEEL.sha256}`);
     console.error(`native: repacking TensorFlow's C library as ${ARCHIVE}`);
     const partial = `${archive}.partial`;
-    run('python3', [REPACK, wheel, partial], 'repacking the wheel', env);
+    run('python3', [REPACK, wheel, partial], 'repacking the wheel', env, output);
     fs.renameSync(partial, archive);
     fs.writeFileSync(sumFile, `${sha256(archive)}\n`);
     return archive;
@@ -167,8 +206,11 @@ async function serving<T>(file: string, use: (baseUri: string) => Promise<T>): P
   }
 }
 
+/** Set in the environment of the route's own `npm install` (see src/native/postinstall.ts). */
+export const INSIDE_NATIVE_ROUTE = 'D2L_NATIVE_ROUTE';
+
 /** `npm install` with tfjs-node's installer pointed at `baseUri`; resolves with npm's exit code. */
-function npmInstall(baseUri: string, root: string, env: NodeJS.ProcessEnv): Promise<number> {
+function npmInstall(baseUri: string, root: string, env: NodeJS.ProcessEnv, output: Output): Promise<number> {
   const npm = env.npm_execpath
     ? [process.execPath, env.npm_execpath]
     : [process.platform === 'win32' ? 'npm.cmd' : 'npm'];
@@ -182,9 +224,11 @@ function npmInstall(baseUri: string, root: string, env: NodeJS.ProcessEnv): Prom
   ];
   const child = spawn(npm[0], [...npm.slice(1), ...args], {
     cwd: root,
-    stdio: 'inherit',
+    stdio: stdioOf(output),
     env: {
       ...quietTensorFlowLog({ ...env }),
+      // This npm runs the root package's postinstall again; it must not start this route again.
+      [INSIDE_NATIVE_ROUTE]: '1',
       TFJS_NODE_BASE_URI: baseUri,
       // node-pre-gyp: build the addon against this library, never fetch Google's prebuilt one (2.9.1).
       npm_config_build_from_source: 'true',
@@ -196,12 +240,19 @@ function npmInstall(baseUri: string, root: string, env: NodeJS.ProcessEnv): Prom
   });
 }
 
+/**
+ * Makes the native backend load: patches an installed tfjs-node; when it still does not load, (re)installs
+ * it against TensorFlow's pip wheel. `output` receives the tools' output (pip, npm, the addon's build).
+ */
 export async function provision(
-  options: { force?: boolean; root?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { force?: boolean; root?: string; env?: NodeJS.ProcessEnv; output?: Output } = {},
 ): Promise<string> {
   const root = options.root ?? PROJECT_ROOT;
   const env = options.env ?? process.env;
+  const output = options.output ?? 'inherit';
   if (!options.force) {
+    const unpatched = patchTfjsNode(root);
+    if (unpatched !== null) console.error(`native: ${unpatched}`);
     const status = nativeStatus(root);
     if (status.ok) return `already installed: ${status.detail} loads as backend 'tensorflow'`;
   }
@@ -212,12 +263,14 @@ export async function provision(
     );
   }
   requireTools(env);
-  const archive = ensureArchive(cacheDir(env), env);
-  if (options.force)
-    fs.rmSync(path.join(root, 'node_modules', '@tensorflow', 'tfjs-node'), { recursive: true, force: true });
+  const archive = ensureArchive(cacheDir(env), env, output);
+  // A tfjs-node that is there but does not load (say, its addon never built) would leave npm "up to date".
+  fs.rmSync(tfjsNodeDir(root), { recursive: true, force: true });
   console.error(`native: installing @tensorflow/tfjs-node against ${archive}`);
-  const code = await serving(archive, (baseUri) => npmInstall(baseUri, root, env));
+  const code = await serving(archive, (baseUri) => npmInstall(baseUri, root, env, output));
   if (code !== 0) throw new NativeError(`npm install exited with ${code}`);
+  const unpatched = patchTfjsNode(root);
+  if (unpatched !== null) throw new NativeError(unpatched);
   // npm drops an optional dependency whose install failed and still exits 0: check the result itself.
   const status = nativeStatus(root);
   if (!status.ok) throw new NativeError(`@tensorflow/tfjs-node still does not load: ${status.detail}`);

@@ -27,6 +27,19 @@ describe('backend selection', () => {
     expect(out).toContain(`backend=${expected} tf=${expected}`);
   });
 
+  test('a native backend that loads but cannot compute falls back, with one line on stderr saying why', () => {
+    // A 'tensorflow' backend without kernels stands for a broken tfjs-node (tfjs-node 4.22.0 on
+    // Node >= 23 unpatched: every op throws).
+    const code = `require('d2l').tf.registerBackend('tensorflow', () => ({}));\n${printReady}`;
+    const r = spawnSync(process.execPath, ['-e', code], {
+      cwd: root,
+      env: { ...process.env, D2L_BACKEND: '' },
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('backend=wasm tf=wasm\n');
+    expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringContaining('tensorflow')]);
+  });
+
   test.each(['cpu', 'wasm'])('D2L_BACKEND=%s forces that backend', (name) => {
     const { status, out } = runNode(printReady, { D2L_BACKEND: name });
     expect(status).toBe(0);

@@ -18,6 +18,7 @@ import { executeNotebook, textOf } from '../support/notebook-executor';
 const NATIVE = tfjsNodeInstalled();
 const userImport = (line: string): string =>
   NATIVE ? line.replace("from '@tensorflow/tfjs';", "from '@tensorflow/tfjs-node';") : line;
+/** Printed after the helper's use: tfjs chooses its default backend at the first op, not at the import. */
 const BACKEND_PRINT = 'console.log(`backend: ${tf.getBackend()}`);';
 const usesTf = (block: SavedBlock): boolean =>
   externalImports(block).some((i) => i.includes("'@tensorflow/tfjs'"));
@@ -78,10 +79,12 @@ function copyPasteNotebook(block: SavedBlock): object {
       return `{\n${use.code}\n}`; // a block scope each, so uses cannot clash
     });
   const imports = externalImports(block).map(userImport);
-  if (usesTf(block)) imports.push(BACKEND_PRINT);
-  const sources = [imports.join('\n'), `${SAVE_MARK}\n${block.code}`, uses.join('\n')].filter(
-    (s) => s !== '',
-  );
+  const sources = [
+    imports.join('\n'),
+    `${SAVE_MARK}\n${block.code}`,
+    uses.join('\n'),
+    usesTf(block) ? BACKEND_PRINT : '',
+  ].filter((s) => s !== '');
   return {
     nbformat: 4,
     nbformat_minor: 5,

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ARCHIVE, ensureArchive, NativeError, provision } from '../../src/native';
+import { tfjsNodeInstalled } from '../support/helpers';
 
 const repack = path.resolve(__dirname, '../../src/native/libtensorflow-from-wheel.py');
 let dir: string;
@@ -86,4 +87,56 @@ test('without pip or a compiler, provisioning fails at once, naming what is miss
   await expect(attempt).rejects.toThrow(NativeError);
   await expect(attempt).rejects.toThrow(/python3.*g\+\+.*make/s);
   expect(fs.existsSync(path.join(dir, 'node_modules', '@tensorflow', 'tfjs-node'))).toBe(true);
+});
+
+const root = path.resolve(__dirname, '../..');
+const native = tfjsNodeInstalled() ? test : test.skip;
+
+// Node 23 removed util.isNullOrUndefined, util.isArray and the other util.is* functions; tfjs-node
+// 4.22.0 calls them (tensorflow/tfjs#8609). Deleting them here makes any Node behave as Node >= 23.
+native('the installed tfjs-node computes without the util.is* functions Node 23 removed', () => {
+  const code = `const util = require('node:util');
+    for (const name of Object.keys(util)) if (/^is[A-Z]/.test(name) && name !== 'isDeepStrictEqual') delete util[name];
+    const tf = require('@tensorflow/tfjs-node');
+    const y = tf.matMul(tf.ones([2, 3]), tf.ones([3, 2]));  // createTensorsTypeOpAttr
+    const top = tf.topk(tf.tensor1d([1, 3, 2]));            // TopK's default k and sorted
+    console.log(tf.getBackend(), y.dataSync()[0], top.values.dataSync()[0]);`;
+  const r = spawnSync(process.execPath, ['-e', code], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '1' },
+  });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toBe('tensorflow 3 3\n');
+});
+
+describe("npm install's postinstall", () => {
+  /** Runs src/native/postinstall.ts as npm would, with `env` on top of this process's environment. */
+  const postinstall = (env: NodeJS.ProcessEnv): { status: number | null; lines: string[] } => {
+    const r = spawnSync(
+      process.execPath,
+      [require.resolve('tsx/cli'), path.join(root, 'src/native/postinstall.ts')],
+      { cwd: root, encoding: 'utf8', env: { ...process.env, D2L_CACHE_DIR: dir, ...env } },
+    );
+    return { status: r.status, lines: `${r.stdout}${r.stderr}`.split('\n').filter((l) => l !== '') };
+  };
+
+  test('inside the native route’s own npm install it does nothing', () => {
+    expect(postinstall({ D2L_NATIVE_ROUTE: '1' })).toEqual({ status: 0, lines: [] });
+  });
+
+  test('opted out with D2L_SKIP_NATIVE, it says so in one line and succeeds', () => {
+    const { status, lines } = postinstall({ D2L_SKIP_NATIVE: '1', D2L_NATIVE_ROUTE: '' });
+    expect(status).toBe(0);
+    expect(lines).toHaveLength(1);
+  });
+
+  // With tfjs-node loading it finds nothing to do; without it, the route stops at the missing tools.
+  // Either way: one line, and the install succeeds.
+  test('without pip or a compiler it says what the notebooks run on in one line and succeeds', () => {
+    const { status, lines } = postinstall({ PATH: dir, D2L_SKIP_NATIVE: '', D2L_NATIVE_ROUTE: '' });
+    expect(status).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(tfjsNodeInstalled() ? /tensorflow/ : /python3.*wasm/);
+  });
 });
