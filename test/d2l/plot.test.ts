@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import * as d2l from 'd2l';
-import { renderSvg } from 'd2l/dist/plot';
+import { renderSvg } from 'd2l/dist/figure/render';
 
 const { tf } = d2l;
 
