@@ -9,6 +9,10 @@
 //    interrupt; here only requests already queued behind the failing cell are aborted, as ipykernel does.
 // 4. execute_input (so front ends and nbclient record execution counts), history_request answered with
 //    an empty history, and a complete language_info.
+// 6. A post-execute hook, as IPython's `post_execute` event (which matplotlib uses to draw a cell's
+//    figures when it ends): the functions in the set at `Symbol.for('d2l-ts.postExecute')` run once
+//    when the running cell ends, before its execute_reply, so that what they send belongs to the cell
+//    (d2l.Animator draws its final figure there).
 // 5. TensorFlow's start-up log (absl, oneDNN, CPU features) kept off the kernel's stderr, which Jupyter
 //    shows in the server's terminal, for notebooks that import @tensorflow/tfjs-node without d2l (d2l
 //    sets the same defaults); a user who sets these variables keeps theirs.
@@ -229,6 +233,21 @@ function hookTslab() {
     );
   }
 
+  // ---- 6. post_execute ----------------------------------------------------------------------------
+  const postExecuteHooks = new Set();
+  globalThis[Symbol.for('d2l-ts.postExecute')] = postExecuteHooks;
+  function postExecute() {
+    const hooks = [...postExecuteHooks];
+    postExecuteHooks.clear();
+    for (const hook of hooks) {
+      try {
+        hook();
+      } catch (e) {
+        console.error('post_execute hook failed:', e);
+      }
+    }
+  }
+
   // ---- 3. the execute queue ------------------------------------------------------------------------
   /** The kernel's shell socket, known from the first message. */
   let shell = null;
@@ -251,7 +270,7 @@ function hookTslab() {
       const count = await this.execQueue.add(() => {
         cell = running = { count: this.execCount + 1, source, diagnostics: [], thrown: [] };
         onStart?.(cell.count);
-        return this.handleExecuteImpl(request, writeStream, writeDisplayData);
+        return this.handleExecuteImpl(request, writeStream, writeDisplayData).finally(postExecute);
       });
       return { status: 'ok', execution_count: count.count, user_expressions: {}, payload: [] };
     } catch (e) {
