@@ -19,7 +19,7 @@
 // It patches tslab's internals (dist/jupyter.js, dist/executor.js); `missing` lists what it could not
 // find, and test/kernel-preload.test.ts fails when that list is not empty. Plain JavaScript because the
 // kernel runs without tsx.
-/* global Buffer, process */
+/* global Buffer, process, console */
 'use strict';
 const { createHmac, randomBytes } = require('node:crypto');
 const path = require('node:path');

@@ -370,3 +370,49 @@ test('save writes PNG, SVG and the spec by extension, and refuses others', () =>
 test('outside a kernel, plot returns the figure', () => {
   expect(d2l.plot([1, 2, 3])).toBeInstanceOf(d2l.Figure);
 });
+
+describe('invalid values, as matplotlib treats them', () => {
+  /** The `d` of each line's path, split into its subpaths (a gap starts a new one). */
+  const subpaths = (fig: d2l.Figure): string[][] =>
+    [...fig.svg.matchAll(/aria-roledescription="line mark" d="([^"]*)"/g)].map((m) =>
+      m[1].split('M').filter(Boolean),
+    );
+
+  test('NaN breaks a line: the points on either side are not joined', () => {
+    expect(subpaths(d2l.figure([1, 2, 3, 4, 5], [[1, 2, 3, 4, 5]]))[0]).toHaveLength(1);
+    const [pieces] = subpaths(d2l.figure([1, 2, 3, 4, 5], [[1, NaN, 3, 4, 5]]));
+    expect(pieces).toHaveLength(2);
+    expect(pieces[0]).not.toContain('L'); // x = 1 stands alone
+    expect(pieces[1].split('L')).toHaveLength(3); // x = 3, 4, 5
+    const [inf] = subpaths(d2l.figure([1, 2, 3], [[1, Infinity, 3]]));
+    expect(inf).toHaveLength(2);
+  });
+
+  test('a point marker at NaN is not drawn, and the rest are', () => {
+    const svg = d2l.figure([1, 2, 3], [[1, NaN, 3]], { fmts: ['o'] }).svg;
+    expect(svg).not.toContain('NaN');
+    expect(svg.match(/aria-roledescription="point"/g)).toHaveLength(2);
+  });
+
+  test('values that are not positive are left off a log axis, which spans the positive ones', () => {
+    const fig = d2l.figure([1, 2, 3, 4], [[10, -1, 0, 1000]], { yscale: 'log' });
+    expect(subpaths(fig)[0]).toHaveLength(2);
+    const enc = (fig.spec as unknown as { encoding: { y: { scale: { domain: number[] } } } }).encoding;
+    const [lo, hi] = enc.y.scale.domain;
+    expect(lo).toBeGreaterThan(5);
+    expect(hi).toBeLessThan(2000);
+    expect(fig.svg).not.toContain('NaN');
+  });
+
+  test('a figure size that is not positive is an error naming figsize at the call', () => {
+    for (const figsize of [
+      [0, 2],
+      [3, -1],
+      [NaN, 2],
+    ] as Array<[number, number]>) {
+      expect(() => d2l.figure([1, 2], undefined, { figsize })).toThrow(/figsize/);
+      expect(() => d2l.set_figsize(figsize)).toThrow(/figsize/);
+    }
+    expect(d2l.figure([1, 2]).width).toBe(350); // the default is untouched
+  });
+});
