@@ -233,29 +233,21 @@ function nbconvertComparison(repeats: number): {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  if (options.boardOnly) {
-    const { text, result } = await boardBench(options.repeats);
+  // The single comparisons: print their table and write their JSON, nothing else.
+  const single = options.boardOnly
+    ? { board: await boardBench(options.repeats) }
+    : options.notebooksOnly
+      ? { nbconvert: nbconvertComparison(options.notebookRepeats) }
+      : undefined;
+  if (single !== undefined) {
+    const [[name, { text, result }]] = Object.entries(single);
     console.log(text);
     mkdirSync(path.dirname(options.json), { recursive: true });
     const json = {
       date: new Date().toISOString(),
       commit: gitCommit(),
       loadavg: os.loadavg(),
-      board: result,
-    };
-    writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
-    console.log(`\nwrote ${path.relative(process.cwd(), options.json)}`);
-    return;
-  }
-  if (options.notebooksOnly) {
-    const { text, result } = nbconvertComparison(options.notebookRepeats);
-    console.log(text);
-    mkdirSync(path.dirname(options.json), { recursive: true });
-    const json = {
-      date: new Date().toISOString(),
-      commit: gitCommit(),
-      loadavg: os.loadavg(),
-      nbconvert: result,
+      [name]: result,
     };
     writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
     console.log(`\nwrote ${path.relative(process.cwd(), options.json)}`);
