@@ -6,10 +6,12 @@
  *
  *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--all-closed-form]
  *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv] [--notebook-repeats N]
- *                    [--notebooks-only]
+ *                    [--notebooks-only] [--board-only]
  *
  * The notebooks also run side by side with `jupyter nbconvert --execute` (bench/notebooks.ts) when a
  * Python with nbconvert is found; --notebooks-only runs just that comparison.
+ *
+ * --board-only times what d2l.Animator adds to a training loop (bench/board.ts), and nothing else.
  *
  * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
  * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
@@ -20,6 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as d2l from 'd2l';
 import { cacheDir } from '../src/native';
+import { boardBench } from './board';
 import type { ChildReport } from './child';
 import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
@@ -42,6 +45,7 @@ interface Options {
   json: string;
   notebookRepeats: number;
   notebooksOnly: boolean;
+  boardOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -55,6 +59,7 @@ function parseArgs(argv: string[]): Options {
     json: path.join(PROJECT_ROOT, '.bench', `results-${stamp}.json`),
     notebookRepeats: 3,
     notebooksOnly: false,
+    boardOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -77,6 +82,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--baseline') options.baseline = value();
     else if (arg === '--notebook-repeats') options.notebookRepeats = count();
     else if (arg === '--notebooks-only') options.notebooksOnly = true;
+    else if (arg === '--board-only') options.boardOnly = true;
     else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
   }
   return options;
@@ -229,15 +235,21 @@ function nbconvertComparison(repeats: number): {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  if (options.notebooksOnly) {
-    const { text, result } = nbconvertComparison(options.notebookRepeats);
+  // The single comparisons: print their table and write their JSON, nothing else.
+  const single = options.boardOnly
+    ? { board: await boardBench(options.repeats) }
+    : options.notebooksOnly
+      ? { nbconvert: nbconvertComparison(options.notebookRepeats) }
+      : undefined;
+  if (single !== undefined) {
+    const [[name, { text, result }]] = Object.entries(single);
     console.log(text);
     mkdirSync(path.dirname(options.json), { recursive: true });
     const json = {
       date: new Date().toISOString(),
       commit: gitCommit(),
       loadavg: os.loadavg(),
-      nbconvert: result,
+      [name]: result,
     };
     writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
     console.log(`\nwrote ${path.relative(process.cwd(), options.json)}`);

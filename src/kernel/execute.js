@@ -15,6 +15,7 @@
 const executor = require('./executor');
 const shell = require('./shell');
 const { compileError, thrownError } = require('./tracebacks');
+const postExecute = require('./post-execute');
 
 const replaces = [
   'jupyter.JupyterHandlerImpl.prototype.handleExecute',
@@ -53,7 +54,7 @@ function install(tslab) {
       const count = await this.execQueue.add(() => {
         cell = executor.begin(this.execCount + 1, source);
         hooks?.onStart(cell.count);
-        return this.handleExecuteImpl(request, writeStream, writeDisplayData);
+        return this.handleExecuteImpl(request, writeStream, writeDisplayData).finally(postExecute.run);
       });
       const done = /** @type {import('./executor').Cell | null} */ (cell);
       if (done?.result !== undefined) hooks?.onResult(count.count, done.result);

@@ -8,6 +8,7 @@
 //                    only requests queued behind a failure aborted (tracebacks.js: the error's text)
 // - kernel-info.js   a complete language_info; history_request answered
 // - comm-info.js     comm_info_request answered with a comm_info_reply
+// - post-execute.js  IPython's post_execute event: hooks run when a cell ends, before its reply
 // - shell.js         requests answered before tslab sees them (used by the three above)
 // The runner adds exit-with-parent.js and lossless-iopub.js to the kernels it starts.
 // Plain JavaScript because the kernel runs without tsx; tsc checks it (// @ts-check, JSDoc types).

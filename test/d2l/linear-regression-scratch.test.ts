@@ -188,6 +188,19 @@ describe('linreg, squared_loss, sgd', () => {
     expect(() => d2l.sgd([w], { [w.name]: tf.ones([2, 2]) }, 0.1, 1)).toThrow();
     tf.dispose([w, grads[w.name]]);
   });
+  test('a gradient missing for a parameter, or grads as an array, is an error that names it; nothing moves', () => {
+    const [w, b] = [tf.variable(tf.ones([2, 1])), tf.variable(tf.zeros([1]))];
+    const [gw, gb] = [tf.ones([2, 1]), tf.ones([1])];
+    const before = tf.memory().numTensors;
+    // A loss that does not use b: tf.variableGrads returns no gradient for it.
+    expect(() => d2l.sgd([w, b], { [w.name]: gw }, 0.1, 1)).toThrow(/params\[1\]/);
+    // PyTorch's order as an array: tfjs names variables '0', '1', … so an index could pass for a name.
+    const asArray = Object.assign([gw, gb], { [w.name]: gw, [b.name]: gb });
+    expect(() => d2l.sgd([w, b], asArray as unknown as tf.NamedTensorMap, 0.1, 1)).toThrow(/grads.*array/);
+    expect([w.arraySync(), b.arraySync()]).toEqual([[[1], [1]], [0]]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([w, b, gw, gb]);
+  });
 });
 
 describe('training from scratch (section 3.2) on every backend that loads', () => {

@@ -7,7 +7,7 @@ import Ajv from 'ajv';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import * as d2l from 'd2l';
-import { renderSvg } from 'd2l/dist/plot';
+import { renderSvg } from 'd2l/dist/figure/render';
 
 const { tf } = d2l;
 
@@ -126,14 +126,62 @@ test("the synchronous SVG is byte for byte vega's own toSVG (it uses vega's head
   view.finalize();
 });
 
+/** The PNG's colour type and its chunks by name. */
+function pngChunks(png: Buffer): { type: number; chunks: Record<string, Buffer> } {
+  const chunks: Record<string, Buffer> = {};
+  for (let at = 8; at < png.length; at += 12 + png.readUInt32BE(at)) {
+    chunks[png.toString('ascii', at + 4, at + 8)] = png.subarray(at + 8, at + 8 + png.readUInt32BE(at));
+  }
+  return { type: png[25], chunks };
+}
+
+test('the PNG holds exactly the rasterised pixels, as palette indices or as RGBA', () => {
+  const { Resvg } = require('@resvg/resvg-js'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const xs = Array.from({ length: 300 }, (_, i) => i / 10);
+  for (const [fig, colourType] of [
+    [d2l.figure(xs, [xs.map(Math.sin)]), 3],
+    [
+      d2l.figure(xs, [xs.map(Math.sin), xs.map(Math.cos), xs.map((x) => x / 30)], {
+        fmts: ['b.', 'r.', 'g.'],
+      }),
+      6,
+    ],
+  ] as const) {
+    const image = new Resvg(fig.svg, {
+      fitTo: { mode: 'zoom', value: 2 },
+      font: { loadSystemFonts: true },
+    }).render();
+    const pixels: Buffer = image.pixels; // a copy on each read
+    const { type, chunks } = pngChunks(fig.png as Buffer);
+    expect(type).toBe(colourType);
+    const raw = zlib.inflateSync(chunks.IDAT);
+    const decoded = Buffer.alloc(pixels.length);
+    const [width, height] = [image.width, image.height];
+    for (let r = 0; r < height; r++) {
+      for (let c = 0; c < width; c++) {
+        const at = 4 * (r * width + c);
+        if (type === 6)
+          raw.copy(decoded, at, r * (4 * width + 1) + 1 + 4 * c, r * (4 * width + 1) + 5 + 4 * c);
+        else {
+          const k = raw[r * (width + 1) + 1 + c];
+          chunks.PLTE.copy(decoded, at, 3 * k, 3 * k + 3);
+          decoded[at + 3] = chunks.tRNS?.[k] ?? 255;
+        }
+      }
+    }
+    expect(decoded.equals(pixels)).toBe(true);
+  }
+});
+
 test('the PNG is a valid image at twice the figure size; the bundle has vega-lite, PNG and text', () => {
   const fig = d2l.figure([1, 2, 3], undefined, { figsize: [2, 1.5] });
   const png = fig.png as Buffer;
   expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
   expect([width, height]).toEqual([400, 300]);
-  const idat = png.subarray(41, 41 + png.readUInt32BE(33));
-  expect(zlib.inflateSync(idat).length).toBe((4 * width + 1) * height);
+  const { type, chunks } = pngChunks(png);
+  expect(type).toBe(3); // a line plot has few colours: palette indices, one byte a pixel
+  expect(zlib.inflateSync(chunks.IDAT).length).toBe((width + 1) * height);
   expect(Object.keys(fig.bundle())).toEqual(['application/vnd.vegalite.v5+json', 'image/png', 'text/plain']);
   expect(fig.bundle()['image/png']).toBe(png.toString('base64'));
 });
@@ -369,4 +417,50 @@ test('save writes PNG, SVG and the spec by extension, and refuses others', () =>
 
 test('outside a kernel, plot returns the figure', () => {
   expect(d2l.plot([1, 2, 3])).toBeInstanceOf(d2l.Figure);
+});
+
+describe('invalid values, as matplotlib treats them', () => {
+  /** The `d` of each line's path, split into its subpaths (a gap starts a new one). */
+  const subpaths = (fig: d2l.Figure): string[][] =>
+    [...fig.svg.matchAll(/aria-roledescription="line mark" d="([^"]*)"/g)].map((m) =>
+      m[1].split('M').filter(Boolean),
+    );
+
+  test('NaN breaks a line: the points on either side are not joined', () => {
+    expect(subpaths(d2l.figure([1, 2, 3, 4, 5], [[1, 2, 3, 4, 5]]))[0]).toHaveLength(1);
+    const [pieces] = subpaths(d2l.figure([1, 2, 3, 4, 5], [[1, NaN, 3, 4, 5]]));
+    expect(pieces).toHaveLength(2);
+    expect(pieces[0]).not.toContain('L'); // x = 1 stands alone
+    expect(pieces[1].split('L')).toHaveLength(3); // x = 3, 4, 5
+    const [inf] = subpaths(d2l.figure([1, 2, 3], [[1, Infinity, 3]]));
+    expect(inf).toHaveLength(2);
+  });
+
+  test('a point marker at NaN is not drawn, and the rest are', () => {
+    const svg = d2l.figure([1, 2, 3], [[1, NaN, 3]], { fmts: ['o'] }).svg;
+    expect(svg).not.toContain('NaN');
+    expect(svg.match(/aria-roledescription="point"/g)).toHaveLength(2);
+  });
+
+  test('values that are not positive are left off a log axis, which spans the positive ones', () => {
+    const fig = d2l.figure([1, 2, 3, 4], [[10, -1, 0, 1000]], { yscale: 'log' });
+    expect(subpaths(fig)[0]).toHaveLength(2);
+    const enc = (fig.spec as unknown as { encoding: { y: { scale: { domain: number[] } } } }).encoding;
+    const [lo, hi] = enc.y.scale.domain;
+    expect(lo).toBeGreaterThan(5);
+    expect(hi).toBeLessThan(2000);
+    expect(fig.svg).not.toContain('NaN');
+  });
+
+  test('a figure size that is not positive is an error naming figsize at the call', () => {
+    for (const figsize of [
+      [0, 2],
+      [3, -1],
+      [NaN, 2],
+    ] as Array<[number, number]>) {
+      expect(() => d2l.figure([1, 2], undefined, { figsize })).toThrow(/figsize/);
+      expect(() => d2l.set_figsize(figsize)).toThrow(/figsize/);
+    }
+    expect(d2l.figure([1, 2]).width).toBe(350); // the default is untouched
+  });
 });

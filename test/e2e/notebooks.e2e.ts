@@ -26,6 +26,7 @@ import {
 } from './support/jupyter';
 import {
   clickInterrupt,
+  drawingsWhileRunning,
   editorLanguages,
   openNotebook,
   prompts,
@@ -53,6 +54,7 @@ import { openVegaPage, renderVegaLite, VEGA_LITE_MIME } from './support/vega-pag
 const notebooks = selectNotebooks();
 const FAILING_FIXTURE = 'test/e2e/fixtures/failing-cell.ipynb';
 const INTERRUPT_FIXTURE = 'test/e2e/fixtures/interrupt.ipynb';
+const ANIMATOR_FIXTURE = 'test/e2e/fixtures/animator.ipynb';
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const slowest = Math.max(...notebooks.map((row) => row.timeoutMs ?? DEFAULT_TIMEOUT_MS));
 /** The committed notebooks a user opens: open-and-save in JupyterLab must leave them byte for byte. */
@@ -63,7 +65,7 @@ const COMMITTED = fs
   .map((name) => path.join('notebooks', name))
   .concat(
     EXPECTATIONS.filter((row) => row.path.startsWith('test/e2e/')).map((row) => row.path),
-    [FAILING_FIXTURE, INTERRUPT_FIXTURE],
+    [FAILING_FIXTURE, INTERRUPT_FIXTURE, ANIMATOR_FIXTURE],
   );
 
 /**
@@ -316,6 +318,29 @@ describe('lab: errors, interrupts and saving', () => {
       for (const stuck of [1, 2]) expect(cells[stuck].outputs?.map((o) => o.output_type)).toEqual(['error']);
     });
   }, 120_000);
+
+  test('d2l.Animator: the curve is redrawn while the cell runs, and the saved notebook holds one final figure', async () => {
+    await withNotebook('lab', 'lab-animator', ANIMATOR_FIXTURE, async (page, saved) => {
+      await runCell(page, 1, 120_000);
+      // About 4 s of synchronous work with an awaited add every 50 ms: a redraw every 250 ms at most.
+      expect(await drawingsWhileRunning(page, 2)).toBeGreaterThanOrEqual(2);
+      expect((await shownOutputs(page, 2)).stdout).toBe('trained\n');
+      const [plot, ...more] = (await renderedPlots(page)).filter((p) => p.cell === 2);
+      expect(more).toEqual([]);
+      expect(plot.renderer).toBe('vega-lite');
+      expect(plot.colours).toBeGreaterThanOrEqual(2); // both series' colours (C0 blue, m-- magenta)
+      await saveNotebook(page, saved);
+      const outputs = readSaved(saved).cells[2].outputs ?? [];
+      const shown = outputs.filter((o) => o.output_type === 'display_data');
+      expect(shown).toHaveLength(1);
+      const data = shown[0].data ?? {};
+      expect(data['image/png']).toEqual(expect.any(String));
+      // Every point of both series: the compact data holds one row per series, 80 values each.
+      const spec = data[VEGA_LITE_MIME] as { data: { values: string } };
+      const rows = JSON.parse(spec.data.values) as Array<Record<string, unknown[]>>;
+      expect(rows.map((row) => [row['0'].length + row['1'].length])).toEqual([[80], [80]]);
+    });
+  }, 180_000);
 
   test.each(COMMITTED)(
     '%s: open and save changes no byte',

@@ -25,16 +25,13 @@ export const EXPECTATIONS: NotebookExpectation[] = [
   },
   // What the chapter's notebooks print and show, loosely.
   { path: 'notebooks/3.1-linear-regression.ipynb', lines: [BACKEND], minPlots: 1 },
-  { path: 'notebooks/3.2-linear-regression-scratch.ipynb', lines: [BACKEND, ...EPOCHS], minPlots: 1 },
-  { path: 'notebooks/3.3-linear-regression-concise.ipynb', lines: [BACKEND, ...EPOCHS] },
+  // 3.2: the data, and the training curve d2l.Animator draws; 3.3: the training curve.
+  { path: 'notebooks/3.2-linear-regression-scratch.ipynb', lines: [BACKEND, ...EPOCHS], plots: 2 },
+  { path: 'notebooks/3.3-linear-regression-concise.ipynb', lines: [BACKEND, ...EPOCHS], plots: 1 },
   // The Chinese translations: the same code, their own words.
   { path: 'notebooks/zh/3.1-linear-regression.ipynb', lines: [ZH_BACKEND], minPlots: 1 },
-  {
-    path: 'notebooks/zh/3.2-linear-regression-scratch.ipynb',
-    lines: [ZH_BACKEND, ...ZH_EPOCHS],
-    minPlots: 1,
-  },
-  { path: 'notebooks/zh/3.3-linear-regression-concise.ipynb', lines: [ZH_BACKEND, ...ZH_EPOCHS] },
+  { path: 'notebooks/zh/3.2-linear-regression-scratch.ipynb', lines: [ZH_BACKEND, ...ZH_EPOCHS], plots: 2 },
+  { path: 'notebooks/zh/3.3-linear-regression-concise.ipynb', lines: [ZH_BACKEND, ...ZH_EPOCHS], plots: 1 },
 ];
 
 /**

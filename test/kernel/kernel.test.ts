@@ -228,6 +228,18 @@ describe('the d2l-ts kernel', () => {
     expect(traceback.join('\n')).not.toMatch(internals);
   });
 
+  test('post_execute hooks run once when their cell ends, before it goes idle, a failing cell too', async () => {
+    const hooks = 'const hooks = (globalThis as any)[Symbol.for("d2l-ts.postExecute")] as Set<() => void>;\n';
+    const texts = async ({ iopub }: Exchange) =>
+      (await iopub).filter((m) => m.header.msg_type === 'stream').map((m) => m.content.text);
+    const ok = kernel.execute(`${hooks}hooks.add(() => console.log("ended"));\nconsole.log("ran");`);
+    expect(await texts(ok)).toEqual(['ran\n', 'ended\n']);
+    expect(await texts(kernel.execute('console.log("next");'))).toEqual(['next\n']);
+    const failing = kernel.execute('hooks.add(() => console.log("ended anyway"));\nthrow new Error("x");');
+    expect((await failing.reply).content.status).toBe('error');
+    expect(await texts(failing)).toEqual(['ended anyway\n']);
+  });
+
   test('a request sent right after an error runs; those queued behind the failing cell are aborted', async () => {
     const failing = kernel.execute('await new Promise((r) => setTimeout(r, 300));\nthrow new Error("late");');
     const queued = kernel.execute('console.log("queued behind");');

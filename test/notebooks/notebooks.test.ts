@@ -35,6 +35,21 @@ function parameterErrors(text: string): number[] {
   return [Number(w?.[1]), Number(w?.[2]), Number(b?.[1])];
 }
 
+/**
+ * The Animator's output in the cell that trains: exactly one figure (the live redraws replaced it in
+ * place), and its curve's points, one series, as the spec's compact data holds them.
+ */
+function trainingCurve(nb: ExecutedNotebook): number[] {
+  const [cell] = nb.cells.filter((c) => c.source.includes('new d2l.Animator('));
+  const shown = cell.outputs.filter((o) => o.output_type === 'display_data');
+  expect(shown).toHaveLength(1);
+  expect(Object.keys(shown[0].data ?? {}).sort()).toEqual([VEGALITE, 'image/png', 'text/plain']);
+  const spec = shown[0].data?.[VEGALITE] as { data: { values: string } };
+  const rows = JSON.parse(spec.data.values) as Array<{ x: number[]; 0: number[] }>;
+  expect(rows).toHaveLength(1);
+  return rows[0][0];
+}
+
 const FILES = [
   '3.1-linear-regression.ipynb',
   '3.2-linear-regression-scratch.ipynb',
@@ -91,7 +106,11 @@ describe('notebooks', () => {
   test('3.2 shows the data, trains from scratch without leaking and recovers w and b', () => {
     const text = stdout(run['3.2']);
     expect(text).toMatch(/^features: \[ -?\d.*, -?\d.* \]\nlabel: \[ -?\d.* \]$/m);
-    expect(figures(run['3.2'])).toBe(1);
+    expect(figures(run['3.2'])).toBe(2); // the data, and the training curve
+    // A point every 5 of the 100 minibatches of each of the 3 epochs, falling.
+    const curve = trainingCurve(run['3.2']);
+    expect(curve).toHaveLength(60);
+    expect(curve[59]).toBeLessThan(curve[0] / 1000);
     const losses = epochLosses(text);
     expect(losses[2]).toBeLessThan(losses[0]);
     const [, before, after] = /^tensors in memory: (\d+) before training, (\d+) after$/m.exec(text) ?? [];
@@ -101,6 +120,10 @@ describe('notebooks', () => {
 
   test('3.3 trains the dense layer to w and b, with a loss about twice the scratch loss', () => {
     const text = stdout(run['3.3']);
+    expect(figures(run['3.3'])).toBe(1);
+    const curve = trainingCurve(run['3.3']);
+    expect(curve).toHaveLength(60);
+    expect(curve[59]).toBeLessThan(curve[0] / 1000);
     const losses = epochLosses(text);
     for (const e of parameterErrors(text)) expect(Math.abs(e)).toBeLessThan(0.01);
     // The notebook's text explains this ratio: MSE has no ½ and both fits end at the noise floor.

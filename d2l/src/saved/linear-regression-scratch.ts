@@ -93,6 +93,11 @@ export function sgd(params: tf.Variable[], grads: tf.NamedTensorMap, lr: number,
   if (!(Number.isInteger(batch_size) && batch_size > 0)) {
     throw new Error(`sgd: batch_size must be a positive integer; got ${batch_size}`);
   }
+  // tf.variableGrads keys the gradients by variable name; an array would be read by index, silently.
+  if (Array.isArray(grads)) throw new Error('sgd: grads must be keyed by variable name; got an array');
+  params.forEach((param, i) => {
+    if (!grads[param.name]) throw new Error(`sgd: grads has no gradient for params[${i}] ('${param.name}')`);
+  });
   tf.tidy(() => {
     for (const param of params) param.assign(tf.sub(param, tf.mul(lr / batch_size, grads[param.name])));
   });

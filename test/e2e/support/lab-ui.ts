@@ -296,3 +296,40 @@ export async function screenshotNotebook(page: Page, file: string): Promise<void
   await page.screenshot({ path: file });
   await page.setViewportSize(viewport);
 }
+
+/**
+ * Runs cell `index` in place and counts the different drawings its vega-lite output showed while the
+ * cell was running (the canvas sampled every 100 ms), then waits for the cell to finish.
+ */
+export async function drawingsWhileRunning(page: Page, index: number, timeoutMs = 60_000): Promise<number> {
+  await selectCell(page, index);
+  const watching = page.evaluate(
+    async ({ index, timeoutMs }) => {
+      const cell = () => document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+      const running = () => (cell().querySelector('.jp-InputPrompt')?.textContent ?? '').includes('*');
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const start = Date.now();
+      while (!running() && Date.now() - start < 10_000) await sleep(10);
+      const seen = new Set<string>();
+      while (running() && Date.now() - start < timeoutMs) {
+        const canvas = cell().querySelector('.jp-RenderedVegaLite canvas');
+        if (canvas instanceof HTMLCanvasElement) seen.add(canvas.toDataURL());
+        await sleep(100);
+      }
+      return seen.size;
+    },
+    { index, timeoutMs },
+  );
+  await page.keyboard.press('Control+Enter');
+  const drawings = await watching;
+  await page.waitForFunction(
+    (i) =>
+      /\[\d+\]/.test(
+        document.querySelectorAll('.jp-Notebook .jp-Cell')[i].querySelector('.jp-InputPrompt')?.textContent ??
+          '',
+      ),
+    index,
+    { timeout: timeoutMs },
+  );
+  return drawings;
+}

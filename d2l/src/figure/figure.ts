@@ -1,0 +1,56 @@
+/** A figure: its vega-lite spec, and its SVG, PNG and notebook MIME bundle rendered on first use. */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { TopLevelSpec } from 'vega-lite';
+import { rasterise, renderSvg } from './render';
+
+export class Figure {
+  private rendered: { svg?: string; png?: Buffer | null } = {};
+
+  constructor(
+    /** The vega-lite v5 spec, with its data inline. */
+    readonly spec: TopLevelSpec,
+    readonly width: number,
+    readonly height: number,
+  ) {}
+
+  /** The figure as SVG. */
+  get svg(): string {
+    return (this.rendered.svg ??= renderSvg(this.spec, this.width, this.height));
+  }
+
+  /** The figure as PNG at 2 pixels per px, or undefined when the optional `@resvg/resvg-js` is missing. */
+  get png(): Buffer | undefined {
+    if (this.rendered.png === undefined) this.rendered.png = rasterise(this.svg, 2) ?? null;
+    return this.rendered.png ?? undefined;
+  }
+
+  /**
+   * The MIME bundle `plot` displays in a notebook. Without `png` it holds only what a browser draws
+   * itself (the vega-lite spec and text), which costs no rendering here.
+   */
+  bundle({ png = true }: { png?: boolean } = {}): Record<string, unknown> {
+    const image = png ? this.png : undefined;
+    return {
+      'application/vnd.vegalite.v5+json': this.spec,
+      ...(image === undefined ? {} : { 'image/png': image.toString('base64') }),
+      'text/plain': `<Figure ${this.width}×${this.height}>`,
+    };
+  }
+
+  /** The display metadata: the 2× PNG is shown at the figure's size. */
+  metadata(): Record<string, unknown> {
+    return { 'image/png': { width: this.width, height: this.height } };
+  }
+
+  /** Writes the figure to `file`, as `.png`, `.svg` or `.json` (the vega-lite spec) by its extension. */
+  save(file: string): void {
+    const ext = path.extname(file).toLowerCase();
+    const png = ext === '.png' ? this.png : undefined;
+    if (ext === '.png' && png === undefined) throw new Error('Figure.save: PNG needs @resvg/resvg-js');
+    const data = { '.png': png, '.svg': this.svg, '.json': JSON.stringify(this.spec) }[ext];
+    if (data === undefined)
+      throw new Error(`Figure.save: file must end in .png, .svg or .json; got '${file}'`);
+    fs.writeFileSync(file, data);
+  }
+}
