@@ -1,4 +1,5 @@
 // @ts-check
+/* global console */
 // IPython's `post_execute` event, which matplotlib uses to draw a cell's figures when it ends: the
 // functions in the set at `Symbol.for('d2l-ts.postExecute')` run once when the running cell ends, before
 // its execute_reply, so that what they send belongs to that cell (d2l.Animator draws its final figure
