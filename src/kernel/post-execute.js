@@ -8,9 +8,7 @@
 
 /** @type {Set<() => void>} */
 const hooks = new Set();
-/** @type {Record<symbol, unknown>} */ (/** @type {unknown} */ (globalThis))[
-  Symbol.for('d2l-ts.postExecute')
-] = hooks;
+Reflect.set(globalThis, Symbol.for('d2l-ts.postExecute'), hooks);
 
 /** Runs and forgets the hooks the ending cell added; a failing hook is reported, the others still run. */
 function run() {
