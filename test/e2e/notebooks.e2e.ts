@@ -349,14 +349,13 @@ describe('lab: what the kernel answers as you type', () => {
       await editor.click();
       await page.keyboard.type('d2l.syn');
       await page.keyboard.press('Tab');
-      await page.waitForFunction(
-        (i) =>
-          (document.querySelectorAll('.jp-Notebook .jp-Cell')[i].querySelector('.cm-content')?.textContent ??
-            '') === 'd2l.synthetic_data',
-        2,
-        { timeout: 60_000 },
-      );
+      // JupyterLab lists the kernel's matches (one here); Enter takes it.
+      const item = page.locator('.jp-Completer:not(.lm-mod-hidden) .jp-Completer-item');
+      await item.first().waitFor({ timeout: 30_000 });
+      expect(await item.allInnerTexts()).toEqual(['synthetic_data']);
       await page.screenshot({ path: shotName('lab-completion', COMPLETION_FIXTURE, 'tab-completion') });
+      await page.keyboard.press('Enter');
+      expect(await editor.innerText()).toBe('d2l.synthetic_data');
 
       await chooseMenuItem(page, 'Help', /^Show Contextual Help/);
       await editor.click();
