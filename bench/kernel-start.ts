@@ -20,7 +20,7 @@ const FIRST_CELL = "import * as d2l from 'd2l';\nimport * as tf from '@tensorflo
 const TICKS = 100;
 
 export interface KernelStartTimes {
-  /** Seconds, by contestant and measure (`ready wall`, `ready cpu`, `first cell wall`). */
+  /** Seconds, by contestant and measure (`ready wall`, `ready cpu`, `first cell wall`, `first cell cpu`). */
   seconds: Record<string, Record<string, number[]>>;
 }
 
@@ -112,7 +112,7 @@ export async function benchKernelStart(repeats: number, baseline?: string): Prom
 
 /** Medians by contestant, and the ratio of each to the kernel outside the project. */
 export function formatKernelStart({ seconds }: KernelStartTimes): string {
-  const measures = ['ready wall', 'ready cpu', 'first cell wall'];
+  const measures = ['ready wall', 'ready cpu', 'first cell wall', 'first cell cpu'];
   const base = seconds['outside the project'];
   const lines = [`kernel start (median s; × outside the project)`, ['', ...measures].join(' | ')];
   for (const [name, times] of Object.entries(seconds)) {
