@@ -6,12 +6,15 @@
  *
  *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--all-closed-form]
  *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv] [--notebook-repeats N]
- *                    [--notebooks-only] [--board-only]
+ *                    [--notebooks-only] [--board-only] [--kernel-start-only] [--kernel-baseline GIT_REF]
  *
  * The notebooks also run side by side with `jupyter nbconvert --execute` (bench/notebooks.ts) when a
  * Python with nbconvert is found; --notebooks-only runs just that comparison.
  *
  * --board-only times what d2l.Animator adds to a training loop (bench/board.ts), and nothing else.
+ *
+ * The kernel's start in and outside the project (bench/kernel-start.ts) runs too; --kernel-start-only
+ * runs just that, and --kernel-baseline adds the kernel as it was at GIT_REF.
  *
  * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
  * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
@@ -24,6 +27,7 @@ import * as d2l from 'd2l';
 import { cacheDir } from '../src/native';
 import { boardBench } from './board';
 import type { ChildReport } from './child';
+import { benchKernelStart, formatKernelStart } from './kernel-start';
 import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
 import { PROJECT_ROOT } from '../src/paths';
@@ -46,6 +50,8 @@ interface Options {
   notebookRepeats: number;
   notebooksOnly: boolean;
   boardOnly: boolean;
+  kernelStartOnly: boolean;
+  kernelBaseline?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -60,6 +66,7 @@ function parseArgs(argv: string[]): Options {
     notebookRepeats: 3,
     notebooksOnly: false,
     boardOnly: false,
+    kernelStartOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -83,6 +90,8 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--notebook-repeats') options.notebookRepeats = count();
     else if (arg === '--notebooks-only') options.notebooksOnly = true;
     else if (arg === '--board-only') options.boardOnly = true;
+    else if (arg === '--kernel-start-only') options.kernelStartOnly = true;
+    else if (arg === '--kernel-baseline') options.kernelBaseline = value();
     else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
   }
   return options;
@@ -233,14 +242,25 @@ function nbconvertComparison(repeats: number): {
   return { text: formatComparison(result, notebooks.length), result };
 }
 
+/** The kernel's start in and outside the project: the printed table, and the figures for the JSON. */
+async function kernelStartComparison(
+  repeats: number,
+  baseline?: string,
+): Promise<{ text: string; result: Awaited<ReturnType<typeof benchKernelStart>> }> {
+  const result = await benchKernelStart(repeats, baseline);
+  return { text: formatKernelStart(result), result };
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   // The single comparisons: print their table and write their JSON, nothing else.
   const single = options.boardOnly
     ? { board: await boardBench(options.repeats) }
-    : options.notebooksOnly
-      ? { nbconvert: nbconvertComparison(options.notebookRepeats) }
-      : undefined;
+    : options.kernelStartOnly
+      ? { kernelStart: await kernelStartComparison(options.notebookRepeats, options.kernelBaseline) }
+      : options.notebooksOnly
+        ? { nbconvert: nbconvertComparison(options.notebookRepeats) }
+        : undefined;
   if (single !== undefined) {
     const [[name, { text, result }]] = Object.entries(single);
     console.log(text);
@@ -326,6 +346,11 @@ async function main(): Promise<void> {
   console.log(formatTable(summary, notes));
   const comparison = nbconvertComparison(options.notebookRepeats);
   console.log(`\n${comparison.text}`);
+  const { text: kernelStartText, result: kernelStart } = await kernelStartComparison(
+    options.notebookRepeats,
+    options.kernelBaseline,
+  );
+  console.log(`\n${kernelStartText}`);
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -338,6 +363,7 @@ async function main(): Promise<void> {
     summary,
     reports,
     nbconvert: comparison.result,
+    kernelStart,
   };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');
