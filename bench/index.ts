@@ -6,10 +6,13 @@
  *
  *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--all-closed-form]
  *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv] [--notebook-repeats N]
- *                    [--notebooks-only]
+ *                    [--notebooks-only] [--kernel-start-only] [--kernel-baseline GIT_REF]
  *
  * The notebooks also run side by side with `jupyter nbconvert --execute` (bench/notebooks.ts) when a
  * Python with nbconvert is found; --notebooks-only runs just that comparison.
+ *
+ * The kernel's start in and outside the project (bench/kernel-start.ts) runs too; --kernel-start-only
+ * runs just that, and --kernel-baseline adds the kernel as it was at GIT_REF.
  *
  * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
  * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
@@ -21,6 +24,7 @@ import * as path from 'node:path';
 import * as d2l from 'd2l';
 import { cacheDir } from '../src/native';
 import type { ChildReport } from './child';
+import { benchKernelStart, formatKernelStart } from './kernel-start';
 import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
 import { PROJECT_ROOT } from '../src/paths';
@@ -42,6 +46,8 @@ interface Options {
   json: string;
   notebookRepeats: number;
   notebooksOnly: boolean;
+  kernelStartOnly: boolean;
+  kernelBaseline?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -55,6 +61,7 @@ function parseArgs(argv: string[]): Options {
     json: path.join(PROJECT_ROOT, '.bench', `results-${stamp}.json`),
     notebookRepeats: 3,
     notebooksOnly: false,
+    kernelStartOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -77,6 +84,8 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--baseline') options.baseline = value();
     else if (arg === '--notebook-repeats') options.notebookRepeats = count();
     else if (arg === '--notebooks-only') options.notebooksOnly = true;
+    else if (arg === '--kernel-start-only') options.kernelStartOnly = true;
+    else if (arg === '--kernel-baseline') options.kernelBaseline = value();
     else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
   }
   return options;
@@ -229,6 +238,15 @@ function nbconvertComparison(repeats: number): {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.kernelStartOnly) {
+    const kernelStart = await benchKernelStart(options.notebookRepeats, options.kernelBaseline);
+    console.log(formatKernelStart(kernelStart));
+    mkdirSync(path.dirname(options.json), { recursive: true });
+    const json = { date: new Date().toISOString(), commit: gitCommit(), loadavg: os.loadavg(), kernelStart };
+    writeFileSync(options.json, JSON.stringify(json, null, 2) + '\n');
+    console.log(`\nwrote ${path.relative(process.cwd(), options.json)}`);
+    return;
+  }
   if (options.notebooksOnly) {
     const { text, result } = nbconvertComparison(options.notebookRepeats);
     console.log(text);
@@ -314,6 +332,8 @@ async function main(): Promise<void> {
   console.log(formatTable(summary, notes));
   const comparison = nbconvertComparison(options.notebookRepeats);
   console.log(`\n${comparison.text}`);
+  const kernelStart = await benchKernelStart(options.notebookRepeats, options.kernelBaseline);
+  console.log(`\n${formatKernelStart(kernelStart)}`);
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -326,6 +346,7 @@ async function main(): Promise<void> {
     summary,
     reports,
     nbconvert: comparison.result,
+    kernelStart,
   };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');

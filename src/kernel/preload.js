@@ -8,6 +8,7 @@
 //                    only requests queued behind a failure aborted (tracebacks.js: the error's text)
 // - kernel-info.js   a complete language_info; history_request answered
 // - comm-info.js     comm_info_request answered with a comm_info_reply
+// - types.js         only the @types packages the project names type-loaded (a faster start)
 // - shell.js         requests answered before tslab sees them (used by the three above)
 // The runner adds exit-with-parent.js and lossless-iopub.js to the kernels it starts.
 // Plain JavaScript because the kernel runs without tsx; tsc checks it (// @ts-check, JSDoc types).
@@ -26,6 +27,7 @@ const PATCHES = [
   require('./execute'),
   require('./kernel-info'),
   require('./comm-info'),
+  require('./types'),
 ];
 
 /** The tslab internals the patches replace but that this tslab lacks (an upgrade moved them). */

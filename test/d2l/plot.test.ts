@@ -7,7 +7,6 @@ import Ajv from 'ajv';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import * as d2l from 'd2l';
-import { renderSvg } from 'd2l/dist/plot';
 
 const { tf } = d2l;
 
@@ -110,20 +109,6 @@ describe('the 3.1 normal-distribution figure', () => {
     expect(JSON.stringify(fig.spec).length).toBeLessThan(25000);
     expect(fig.png?.length).toBeLessThan(35000);
   });
-});
-
-test("the synchronous SVG is byte for byte vega's own toSVG (it uses vega's headless renderer)", async () => {
-  const fig = d2l.figure(
-    [1, 2, 3],
-    [
-      [1, 4, 9],
-      [3, 2, 1],
-    ],
-    { legend: ['a', 'b'], fmts: ['-', 'ro'] },
-  );
-  const view = new vega.View(vega.parse(toVega(fig.spec)), { renderer: 'none' });
-  expect(renderSvg(fig.spec, fig.width, fig.height)).toBe(await view.toSVG());
-  view.finalize();
 });
 
 test('the PNG is a valid image at twice the figure size; the bundle has vega-lite, PNG and text', () => {

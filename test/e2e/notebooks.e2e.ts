@@ -25,6 +25,7 @@ import {
   type JupyterServer,
 } from './support/jupyter';
 import {
+  chooseMenuItem,
   clickInterrupt,
   editorLanguages,
   openNotebook,
@@ -53,6 +54,7 @@ import { openVegaPage, renderVegaLite, VEGA_LITE_MIME } from './support/vega-pag
 const notebooks = selectNotebooks();
 const FAILING_FIXTURE = 'test/e2e/fixtures/failing-cell.ipynb';
 const INTERRUPT_FIXTURE = 'test/e2e/fixtures/interrupt.ipynb';
+const COMPLETION_FIXTURE = 'test/e2e/fixtures/completion.ipynb';
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const slowest = Math.max(...notebooks.map((row) => row.timeoutMs ?? DEFAULT_TIMEOUT_MS));
 /** The committed notebooks a user opens: open-and-save in JupyterLab must leave them byte for byte. */
@@ -327,6 +329,54 @@ describe('lab: errors, interrupts and saving', () => {
     },
     120_000,
   );
+});
+
+describe('lab: what the kernel answers as you type', () => {
+  test("a cell's last value shows as Out[n]; Tab completes d2l.syn; the contextual help shows the doc comment", async () => {
+    await withNotebook('lab', 'lab-completion', COMPLETION_FIXTURE, async (page) => {
+      const cell = (index: number) => page.locator('.jp-Notebook .jp-Cell').nth(index);
+      await runCell(page, 1);
+      // JupyterLab marks an execute_result's output area; its prompt is Out[n]'s `[n]:`.
+      const shown = await cell(1).evaluate((element) => {
+        const result = element.querySelector('.jp-OutputArea-executeResult');
+        const child = result?.closest('.jp-OutputArea-child') ?? result;
+        const text = (selector: string) => child?.querySelector(selector)?.textContent?.trim();
+        return { prompt: text('.jp-OutputPrompt'), value: text('.jp-OutputArea-output') };
+      });
+      expect(shown).toEqual({ prompt: '[1]:', value: '42' });
+
+      const editor = cell(2).locator('.cm-content');
+      await editor.click();
+      await page.keyboard.type('d2l.syn');
+      await page.keyboard.press('Tab');
+      // JupyterLab lists the kernel's matches (one here); Enter takes it.
+      const item = page.locator('.jp-Completer:not(.lm-mod-hidden) .jp-Completer-item');
+      await item.first().waitFor({ timeout: 30_000 });
+      expect(await item.allInnerTexts()).toEqual(['synthetic_data']);
+      await page.screenshot({ path: shotName('lab-completion', COMPLETION_FIXTURE, 'tab-completion') });
+      await page.keyboard.press('Enter');
+      expect(await editor.innerText()).toBe('d2l.synthetic_data');
+
+      await chooseMenuItem(page, 'Help', /^Show Contextual Help/);
+      await editor.click();
+      await page.keyboard.press('End');
+      await page.keyboard.type('(');
+      await page.keyboard.press('Backspace');
+      const help = page.locator('.jp-Inspector-content');
+      await page.waitForFunction(
+        () =>
+          (document.querySelector('.jp-Inspector-content')?.textContent ?? '').includes(
+            'Generates y = Xw + b + noise',
+          ),
+        undefined,
+        { timeout: 10_000 },
+      );
+      const text = await help.innerText();
+      expect(text).toMatch(/function synthetic_data\(w: [\w.]*Tensor1D, b: number, num_examples: number\)/);
+      expect(text).toContain('@param num_examples');
+      await page.screenshot({ path: shotName('lab-completion', COMPLETION_FIXTURE, 'contextual-help') });
+    });
+  }, 180_000);
 });
 
 describe('vega-lite outputs as saved by JupyterLab, every series drawn', () => {

@@ -27,6 +27,14 @@ export function makeJupyterDirs(): JupyterDirs {
     path.join(configDir, 'labconfig', 'page_config.json'),
     JSON.stringify({ disabledExtensions: { '@jupyterlab/apputils-extension:announcements': true } }),
   );
+  // The kernel answers a complete_request in 0.3-3 s (tslab rebuilds TypeScript's checker for each one;
+  // the machine the suite runs on is shared): JupyterLab's default 1 s would drop the answer.
+  const completer = path.join(root, 'lab-settings', '@jupyterlab', 'completer-extension');
+  fs.mkdirSync(completer, { recursive: true });
+  fs.writeFileSync(
+    path.join(completer, 'manager.jupyterlab-settings'),
+    JSON.stringify({ providerTimeout: 15_000 }),
+  );
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_DATA_DIR: dataDir,
