@@ -49,7 +49,7 @@ describe('withPreloads', () => {
         requires(argv)
           .map((file) => path.basename(file))
           .sort(),
-      ).toEqual(['exit-with-parent.js', 'lossless-iopub.js', path.basename(preload)]);
+      ).toEqual(['exit-with-parent.js', 'lossless-iopub.js', path.basename(preload)].sort());
     }
   });
 
