@@ -3,37 +3,17 @@
  * notebook's folder, store the outputs as Jupyter would, and save (in place or under `out`) atomically.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { lockFile, lockFileFor, readOnlyReason, tempFileFor } from './files';
 import { describeExit, KernelClient, type ExecuteOutcome, type Timing } from './kernel';
 import { chooseKernel } from './kernelspecs';
 import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell, type Notebook } from './notebook';
 import { CellOutputs, DisplayRegistry, type ErrorOutput, type OutputCut } from './outputs';
-import { checkParameters, injectParameters, type Parameters } from './parameters';
+import { checkParameters, injectParameters } from './parameters';
 import { checkTargets, commonFolder, targetOf } from './paths';
+import { DEFAULTS } from './defaults';
 
-/** The options of a run and their defaults, for the library and the CLI alike. Times are in seconds. */
-export const DEFAULTS = {
-  /** Keep going after a failing cell (its error is stored either way). */
-  allowErrors: false,
-  /** Per-cell limit until the reply (0: none); past it the cell is interrupted (SIGINT). */
-  timeout: 600,
-  /** Between the interrupt of a timed-out cell and killing the kernel. */
-  interruptGrace: 5,
-  /** For the kernel to start and answer. */
-  startTimeout: 60,
-  /** How long a cell's trailing outputs may keep the runner waiting for its `idle`, from the last one. */
-  outputWait: 10,
-  /** Characters of output a cell keeps, as text or MIME data (0: no limit); past it, cut with a note. */
-  maxOutput: 10_000_000,
-  /** Notebooks run at once, one kernel each: as many as the machine has cores. */
-  jobs: os.availableParallelism(),
-  /** papermill's parameters: injected as `const` declarations after the cell tagged `parameters`. */
-  parameters: {} as Parameters,
-  /** Store nbclient's per-cell timing (cell.metadata.execution); off, so reruns change nothing else. */
-  recordTiming: false,
-};
+export { DEFAULTS };
 
 export interface RunOptions extends Partial<typeof DEFAULTS> {
   /** Directory for the executed copies (mirroring the notebooks' folders); default: overwrite them. */

@@ -41,6 +41,18 @@ describe('withPreloads', () => {
     }
   });
 
+  it('adds no second kernel preload to an argv that requires one (an older checkout, in the bench)', () => {
+    const older = ['/elsewhere/src/kernel-preload.js', '/elsewhere/src/kernel/preload.js'];
+    for (const preload of older) {
+      const argv = withPreloads([process.execPath, '--require', preload, tslabBin(), 'kernel']);
+      expect(
+        requires(argv)
+          .map((file) => path.basename(file))
+          .sort(),
+      ).toEqual(['exit-with-parent.js', 'lossless-iopub.js', path.basename(preload)].sort());
+    }
+  });
+
   it('leaves other kernels (python3) as their kernelspec says', () => {
     const python = ['python3', '-m', 'ipykernel_launcher', '-f', '{connection_file}'];
     expect(withPreloads(python)).toEqual(python);
