@@ -71,10 +71,12 @@ async function once(contestant: Contestant, record: (measure: string, seconds: n
     record('ready cpu', cpuSeconds(kernel.pid));
     if (!contestant.firstCell) return;
     const cellStarted = performance.now();
+    const cpuBefore = cpuSeconds(kernel.pid);
     const outcome = await kernel.execute(FIRST_CELL, { onIopub: () => {} });
     if (outcome.status !== 'ok')
       throw new Error(`${contestant.name}: the first cell ended ${outcome.status}`);
     record('first cell wall', (performance.now() - cellStarted) / 1000);
+    record('first cell cpu', cpuSeconds(kernel.pid) - cpuBefore);
   } finally {
     await kernel.shutdown();
   }
@@ -119,7 +121,7 @@ export function formatKernelStart({ seconds }: KernelStartTimes): string {
     const cells = measures.map((measure) => {
       const value = times[measure] ? median(times[measure]) : NaN;
       if (Number.isNaN(value)) return '-';
-      const against = base[measure] ? median(base[measure]) : NaN;
+      const against = base?.[measure] ? median(base[measure]) : NaN;
       return Number.isNaN(against)
         ? value.toFixed(2)
         : `${value.toFixed(2)} (${(value / against).toFixed(2)}×)`;

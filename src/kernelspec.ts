@@ -30,10 +30,7 @@ export function tslabBin(root: string = PROJECT_ROOT): string {
   return path.join(path.dirname(pkg), 'bin', 'tslab');
 }
 
-/**
- * Preloaded into the kernel: queues tslab's ZeroMQ sends (which otherwise race under load), sends
- * errors as Jupyter errors, aborts only requests queued behind a failure, answers history_request.
- */
+/** Preloaded into tslab: the patches of src/kernel/ that make it answer as ipykernel does. */
 export const KERNEL_PRELOAD = path.join(PROJECT_ROOT, 'src', 'kernel', 'preload.js');
 
 /**

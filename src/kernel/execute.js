@@ -12,6 +12,7 @@
 // And, through shell.js, aborts the execute requests that were waiting unread on the shell socket when a
 // cell failed (ipykernel aborts what is waiting when a cell fails; tslab's queue never saw them).
 'use strict';
+const path = require('node:path');
 const executor = require('./executor');
 const shell = require('./shell');
 const { compileError, thrownError } = require('./tracebacks');
@@ -34,7 +35,7 @@ const replaces = [
 /** @param {typeof import('./tslab')} tslab */
 function install(tslab) {
   const TaskCanceledError = tslab.internal('util.TaskCanceledError');
-  const hidden = require('node:path').join(tslab.dir, 'dist');
+  const hidden = path.join(tslab.dir, 'dist');
   /** @type {import('./tslab').Handler & { handleExecute: import('./tslab').HandleExecute }} */
   const Handler = tslab.internal('jupyter.JupyterHandlerImpl.prototype');
   /** @type {import('./tslab').Server & { handleExecute: (socket: import('./tslab').Socket, message: import('./tslab').TslabMessage) => Promise<void> }} */
@@ -65,13 +66,7 @@ function install(tslab) {
       // handleExecuteImpl throws the execution count itself when the executor reports a failure.
       const counted = e !== null && typeof e === 'object' && 'count' in e && !(e instanceof Error);
       const error =
-        counted && failed
-          ? failed.diagnostics.length > 0
-            ? compileError(failed.diagnostics, failed.source)
-            : failed.thrown.length > 0
-              ? thrownError(failed.thrown[failed.thrown.length - 1], failed.count, executor.cells, hidden)
-              : { ename: 'Error', evalue: 'the cell failed without an error value', traceback: [] }
-          : thrownError(e, failed?.count, executor.cells, hidden);
+        counted && failed ? reported(failed) : thrownError(e, failed?.count, executor.cells, hidden);
       this.execQueue.reset();
       return {
         status: 'error',
@@ -81,6 +76,18 @@ function install(tslab) {
     } finally {
       executor.end(cell);
     }
+  };
+
+  /**
+   * What a failed cell reported through tslab's executor: its compile errors, else what it threw.
+   * @param {import('./executor').Cell} cell
+   */
+  const reported = (cell) => {
+    if (cell.diagnostics.length > 0) return compileError(cell.diagnostics, cell.source);
+    if (cell.thrown.length === 0) {
+      return { ename: 'Error', evalue: 'the cell failed without an error value', traceback: [] };
+    }
+    return thrownError(cell.thrown[cell.thrown.length - 1], cell.count, executor.cells, hidden);
   };
 
   Server.handleExecute = async function (socket, message) {

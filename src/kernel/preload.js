@@ -17,7 +17,11 @@
 
 // TensorFlow's start-up log kept off the kernel's stderr (which Jupyter shows in the server's terminal)
 // for notebooks that import @tensorflow/tfjs-node without d2l; d2l owns the settings.
-require(require.resolve('d2l/dist/tf-log', { paths: [__dirname] })).quietTensorFlowLog();
+try {
+  require(require.resolve('d2l/dist/tf-log', { paths: [__dirname] })).quietTensorFlowLog();
+} catch {
+  process.emitWarning('d2l-ts kernel: d2l is not built (npm run build), so TensorFlow logs its start-up');
+}
 
 const tslab = require('./tslab');
 
