@@ -20,6 +20,7 @@ import {
   updateNotebooks,
 } from '../../src/export';
 import { PROJECT_ROOT } from '../../src/paths';
+import { readNotebook } from '../../src/runner/notebook';
 
 /** Writes a notebook whose code cells are `cells` into `dir`, returning its path. */
 function writeNotebook(dir: string, name: string, cells: string[]): string {
@@ -78,9 +79,8 @@ test('no notebook redefines a function or class that a //@save cell defines', ()
     notebookPaths().flatMap((nb) => readSavedBlocks(nb).flatMap((b) => b.declarations.map((d) => d.name))),
   );
   for (const nb of notebookPaths()) {
-    const cells = JSON.parse(fs.readFileSync(nb, 'utf8')).cells as { cell_type: string; source: string[] }[];
-    for (const cell of cells) {
-      const source = cell.source.join('');
+    for (const cell of readNotebook(nb).cells) {
+      const source = cell.source;
       if (cell.cell_type !== 'code' || isSavedCell(source)) continue;
       const file = ts.createSourceFile('cell.ts', source, ts.ScriptTarget.Latest, true);
       for (const s of file.statements) {
@@ -149,14 +149,14 @@ test('--update-notebooks copies a declaration edited in a generated module back 
     'console.log(one() + two, tf.version);',
   ];
   const nb = writeNotebook(tmp, '9.7-round-trip.ipynb', cells);
-  const before = JSON.parse(fs.readFileSync(nb, 'utf8'));
+  const before = readNotebook(nb);
   const generated = generate([nb]).get(path.join(SAVED_DIR, 'round-trip.ts')) ?? '';
   const edited = generated.replace('return 1;', 'return 2 - 1;');
   const savedDir = fs.mkdtempSync(path.join(tmp, 'saved-'));
   fs.writeFileSync(path.join(savedDir, 'round-trip.ts'), edited);
 
   expect(updateNotebooks([nb], savedDir)).toEqual([path.relative(PROJECT_ROOT, nb)]);
-  const after = JSON.parse(fs.readFileSync(nb, 'utf8'));
+  const after = readNotebook(nb);
   expect(readSavedBlocks(nb)[0].code).toBe(
     '/** One. */\nfunction one(): number {\n  return 2 - 1;\n}\n\nconst two = 2;',
   );

@@ -2,8 +2,8 @@
  * The committed notebooks run top to bottom in a real tslab kernel, print what their text promises and
  * train to the true parameters.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readNotebook } from '../../src/runner/notebook';
 import { executeNotebook, textOf } from '../support/notebook-executor';
 import type { ExecutedCell, ExecutedNotebook } from '../support/notebook-executor';
 
@@ -62,7 +62,7 @@ const ZH_FILES = FILES.map((f) => `zh/${f}`);
 test.each([...FILES, ...ZH_FILES])(
   '%s is nbformat 4.5 for the d2l-ts kernel and starts as every notebook does',
   (file) => {
-    const nb = JSON.parse(fs.readFileSync(notebook(file), 'utf8'));
+    const nb = readNotebook(notebook(file));
     expect([nb.nbformat, nb.nbformat_minor]).toEqual([4, 5]);
     expect(nb.metadata.kernelspec).toEqual({
       name: 'd2l-ts',
@@ -70,14 +70,14 @@ test.each([...FILES, ...ZH_FILES])(
       language: 'typescript',
     });
     expect(
-      nb.cells.every((c: { id?: string }) => typeof c.id === 'string' && /^[\w-]{1,64}$/.test(c.id)),
+      nb.cells.every((c) => typeof c.id === 'string' && /^[\w-]{1,64}$/.test(c.id)),
     ).toBe(true);
-    const [first] = nb.cells.filter((c: { cell_type: string }) => c.cell_type === 'code');
-    const setup = first.source.join('');
+    const [first] = nb.cells.filter((c) => c.cell_type === 'code');
+    const setup = first.source;
     expect(setup).toContain("import * as tf from '@tensorflow/tfjs';\nimport * as d2l from 'd2l';");
     expect(setup).toContain('await d2l.ready()');
     expect(setup).toMatch(/d2l\.seed\(\d+\);/);
-    expect(nb.cells[nb.cells.length - 1].source.join('')).toMatch(/## (Exercises|练习)/);
+    expect(nb.cells[nb.cells.length - 1].source).toMatch(/## (Exercises|练习)/);
   },
 );
 

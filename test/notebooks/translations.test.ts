@@ -7,24 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isSavedCell, NOTEBOOKS_DIR, notebookPaths } from '../../src/export';
+import { readNotebook, type Cell, type Notebook } from '../../src/runner/notebook';
 import { codeShape } from '../support/code-shape';
 
 const ZH_DIR = path.join(NOTEBOOKS_DIR, 'zh');
 
-interface Cell {
-  cell_type: string;
-  id: string;
-  source: string | string[];
-}
-interface Notebook {
-  nbformat: number;
-  nbformat_minor: number;
-  metadata: { kernelspec?: unknown };
-  cells: Cell[];
-}
-
-const read = (file: string): Notebook => JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
-const text = (cell: Cell): string => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
+const read = readNotebook;
+const text = (cell: Cell): string => cell.source;
 const codeCells = (nb: Notebook): string[] => nb.cells.filter((c) => c.cell_type === 'code').map(text);
 const ipynbIn = (dir: string): string[] =>
   fs

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tslabBin } from '../../src/kernelspec';
 import { runNotebook } from '../../src/runner';
-import { readNotebook, type Cell } from '../../src/runner/notebook';
+import { readNotebook, serializeNotebook, type Cell } from '../../src/runner/notebook';
 import { lockFileFor, tempFileFor } from '../../src/runner/files';
 import {
   cli,
@@ -55,10 +55,10 @@ describe('outputs', () => {
       "console.log('still here');",
     ]);
     // The empty cells had outputs from an older run: Jupyter clears them and runs nothing.
-    const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const nb = readNotebook(file);
     nb.cells[0].outputs = [{ output_type: 'stream', name: 'stdout', text: 'stale\n' }];
     nb.cells[0].execution_count = 7;
-    fs.writeFileSync(file, JSON.stringify(nb));
+    fs.writeFileSync(file, serializeNotebook(nb));
 
     const run = await cli(['run', file, '--json', '-j', '1']).done;
     const childPid = Number(fs.readFileSync(path.join(dir, 'child.pid'), 'utf8'));

@@ -10,6 +10,7 @@ import {
   shard,
   targetOf,
 } from '../../src/runner/paths';
+import { readNotebook, serializeNotebook } from '../../src/runner/notebook';
 import { writeNotebook } from '../support/runner-helpers';
 
 let dir: string;
@@ -68,8 +69,8 @@ describe('checkTargets and targetOf', () => {
 function timedNotebook(name: string, seconds: number[] | null): string {
   const file = writeNotebook(dir, name, seconds ? seconds.map(String) : ['1']);
   if (seconds) {
-    const nb = JSON.parse(fs.readFileSync(file, 'utf8'));
-    nb.cells.forEach((cell: { metadata: object }, i: number) => {
+    const nb = readNotebook(file);
+    nb.cells.forEach((cell, i) => {
       const busy = Date.UTC(2026, 0, 1);
       cell.metadata = {
         execution: {
@@ -78,7 +79,7 @@ function timedNotebook(name: string, seconds: number[] | null): string {
         },
       };
     });
-    fs.writeFileSync(file, JSON.stringify(nb));
+    fs.writeFileSync(file, serializeNotebook(nb));
   }
   return file;
 }

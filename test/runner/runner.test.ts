@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runNotebook } from '../../src/runner';
-import { readNotebook, type Cell } from '../../src/runner/notebook';
+import { readNotebook, serializeNotebook, type Cell } from '../../src/runner/notebook';
 import type { Output } from '../../src/runner/outputs';
 import {
   cli,
@@ -114,9 +114,9 @@ describe('cli run', () => {
     const dir = scratchFolder('outputs.ipynb', 'exit.ipynb');
     const outputs = path.join(dir, 'outputs.ipynb');
     // Outputs of a previous run below the failing cell stay as they were, as in Jupyter's "run all".
-    const nb = JSON.parse(fs.readFileSync(outputs, 'utf8'));
+    const nb = readNotebook(outputs);
     nb.cells[7].outputs = [{ output_type: 'stream', name: 'stdout', text: 'from an older run\n' }];
-    fs.writeFileSync(outputs, JSON.stringify(nb));
+    fs.writeFileSync(outputs, serializeNotebook(nb));
 
     const {
       code,

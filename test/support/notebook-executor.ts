@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runNotebook } from '../../src/runner';
+import { readNotebook } from '../../src/runner/notebook';
 
 export interface Output {
   output_type: string;
@@ -53,16 +54,13 @@ export async function executeNotebook(
       timeout: timeoutSeconds,
     });
     if (result.written === null) throw new Error(`${file} did not run: ${result.message ?? result.status}`);
-    const json = JSON.parse(fs.readFileSync(result.written, 'utf8')) as {
-      cells: { id: string; cell_type: string; source: string | string[]; outputs?: Output[] }[];
-    };
-    const cells = json.cells.map((c) => {
+    const cells = readNotebook(result.written).cells.map((c) => {
       const outputs = c.outputs ?? [];
       const failed = outputs.some((o) => o.output_type === 'error');
       return {
-        id: c.id,
+        id: c.id ?? '',
         cell_type: c.cell_type,
-        source: Array.isArray(c.source) ? c.source.join('') : c.source,
+        source: c.source,
         outputs,
         status: c.cell_type === 'code' ? (failed ? 'error' : 'ok') : undefined,
       };
