@@ -395,6 +395,27 @@ export class KernelClient {
     }
   }
 
+  /**
+   * Sends any shell request, as a front end does, with no deadline: its reply, and its iopub messages up
+   * to and including its `idle` status (for tests of what the kernel answers; cells go through `execute`).
+   */
+  request(msgType: string, content: JsonObject): { reply: Promise<Message>; iopub: Promise<Message[]> } {
+    const message = request(this.session, msgType, content);
+    const reply = deferred<Message>();
+    const iopub = deferred<Message[]>();
+    const published: Message[] = [];
+    const settled = Promise.all([reply.promise, iopub.promise]);
+    void settled.then(() => this.pending.delete(message.header.msg_id));
+    void this.send(this.shell, message, {
+      onShell: (m) => reply.resolve(m),
+      onIopub: (m) => {
+        published.push(m);
+        if (m.header.msg_type === 'status' && m.content.execution_state === 'idle') iopub.resolve(published);
+      },
+    });
+    return { reply: reply.promise, iopub: iopub.promise };
+  }
+
   /** Interrupts the running cell (tslab handles SIGINT; it ignores interrupt_request). */
   interrupt(): void {
     if (this.alive && this.child.pid) process.kill(this.child.pid, 'SIGINT');
