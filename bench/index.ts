@@ -239,7 +239,7 @@ function nbconvertComparison(repeats: number): {
   if ('why' in found) return { text: `note: runner vs nbconvert skipped: ${found.why}` };
   const result = compareWithNbconvert(notebooks, repeats, found.python, found.version, progress);
   progress('');
-  return { text: formatComparison(result, notebooks.length), result };
+  return { text: formatComparison(result, notebooks.length, os.availableParallelism()), result };
 }
 
 /** The kernel's start in and outside the project: the printed table, and the figures for the JSON. */

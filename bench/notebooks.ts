@@ -5,9 +5,14 @@
  * import it: $D2L_BENCH_PYTHON, the active virtualenv, ./.venv, or /usr/bin/python3; skipped otherwise.
  * Each run's outputs are compared by shape (cells, output kinds, stream names, MIME types): printed
  * values such as timings differ from run to run, the shape must not.
+ *
+ * Besides wall time it records each run's CPU time, kernels included (Linux: the finished children's
+ * times in /proc/self/stat). A kernel is more than one thread (V8 compiles and collects garbage beside the
+ * cell), so even nbconvert's one-at-a-time run keeps more than one core busy: the CPU time divided by the
+ * machine's cores is the floor of any parallel runner, and the table prints it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { installKernelSpec } from '../src/kernelspec';
@@ -18,6 +23,8 @@ import { PROJECT_ROOT } from '../src/paths';
 export interface NotebookComparison {
   /** Seconds per run, by contestant: `runner` (defaults), `runner -j 1`, `nbconvert`. */
   seconds: Record<string, number[]>;
+  /** CPU seconds (user + system, kernels included) per run, by contestant; empty where unknown. */
+  cpuSeconds: Record<string, number[]>;
   nbconvert: string;
   /** Notebooks whose output shape differed from the runner's -j 1 run (should be empty). */
   changed: string[];
@@ -65,10 +72,27 @@ function shape(file: string): string {
   );
 }
 
-function timed(run: () => void): number {
-  const t0 = performance.now();
+/** CPU seconds of this process's finished children and theirs (Linux), or NaN elsewhere. */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // Fields 16 and 17, cutime and cstime, in USER_HZ (100 per second on Linux).
+    const [cutime, cstime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(13, 15)
+      .map(Number);
+    return (cutime + cstime) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Wall and CPU seconds of `run`, which runs child processes to their end. */
+function timed(run: () => void): { wall: number; cpu: number } {
+  const [t0, cpu0] = [performance.now(), childrenCpuSeconds()];
   run();
-  return (performance.now() - t0) / 1000;
+  return { wall: (performance.now() - t0) / 1000, cpu: childrenCpuSeconds() - cpu0 };
 }
 
 export function compareWithNbconvert(
@@ -113,6 +137,7 @@ export function compareWithNbconvert(
     };
     const names = Object.keys(contestants);
     const seconds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+    const cpuSeconds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
     const changed = new Set<string>();
     for (let r = 0; r < repeats; r++) {
       // Rotate the order so that no contestant always runs first.
@@ -120,7 +145,9 @@ export function compareWithNbconvert(
         const name = names[(k + r) % names.length];
         progress(`bench notebooks: ${name}, repeat ${r + 1}/${repeats}`);
         const out = path.join(tmp, `${r}-${name.replace(/\W+/g, '-')}`);
-        seconds[name].push(timed(() => contestants[name](out)));
+        const { wall, cpu } = timed(() => contestants[name](out));
+        seconds[name].push(wall);
+        if (Number.isFinite(cpu)) cpuSeconds[name].push(cpu);
       }
       for (const nb of notebooks) {
         const base = path.basename(nb);
@@ -128,25 +155,37 @@ export function compareWithNbconvert(
         if (shape(path.join(tmp, `${r}-runner`, base)) !== reference) changed.add(base);
       }
     }
-    return { seconds, nbconvert: `nbconvert ${version} (${python})`, changed: [...changed] };
+    return { seconds, cpuSeconds, nbconvert: `nbconvert ${version} (${python})`, changed: [...changed] };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-export function formatComparison(c: NotebookComparison, notebooks: number): string {
+export function formatComparison(c: NotebookComparison, notebooks: number, cores: number): string {
   const reference = median(c.seconds.nbconvert);
+  const range = (xs: number[]): string =>
+    `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
   const rows = Object.entries(c.seconds).map(([name, xs]) => {
-    const stats = `${median(xs).toFixed(1)} (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
-    return `| ${name} | ${stats} | ${(median(xs) / reference).toFixed(2)}× |`;
+    const cpu = c.cpuSeconds[name] ?? [];
+    const cpuColumns =
+      cpu.length > 0 ? `${range(cpu)} | ${(median(cpu) / median(xs)).toFixed(2)}` : 'unknown | unknown';
+    return `| ${name} | ${range(xs)} | ${(median(xs) / reference).toFixed(2)}× | ${cpuColumns} |`;
   });
+  // A runner cannot finish before its CPU time spread over every core has passed.
+  const runnerCpu = c.cpuSeconds.runner ?? [];
+  const floor =
+    runnerCpu.length > 0
+      ? `floor for the runner on ${cores} cores: its CPU time / ${cores} = ` +
+        `${(median(runnerCpu) / cores).toFixed(1)} s, ${(median(runnerCpu) / cores / reference).toFixed(2)}× nbconvert`
+      : 'floor: unknown (no CPU times on this platform)';
   return [
     `re-executing the ${notebooks} notebooks, seconds, median (min–max) of ${c.seconds.nbconvert.length} runs each:`,
     '',
-    '| who | s | / nbconvert |',
-    '| --- | --- | --- |',
+    '| who | wall s | / nbconvert | CPU s, kernels included | cores used |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
+    floor,
     `nbconvert: ${c.nbconvert}; runner defaults: -j ${os.availableParallelism()} (one per core), next kernel started early`,
     c.changed.length === 0
       ? 'outputs: the same cells, output kinds and MIME types at the defaults as with -j 1'

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as nodeModule from 'node:module';
 import * as path from 'node:path';
 import { KERNEL_PRELOAD, kernelSpec } from '../../src/kernelspec';
 import { tfjsNodeInstalled } from '../support/helpers';
@@ -14,6 +15,22 @@ import { PROJECT_ROOT } from '../../src/paths';
 test('with the preload, concurrent sends on one socket all go out (bare zeromq rejects them: canaries.test.ts)', () => {
   expect(concurrentSends(KERNEL_PRELOAD)).toBe('ok');
 });
+
+/** Node ≥ 22.8 (module.enableCompileCache); @types/node 20 does not declare it. */
+const hasCompileCache = 'enableCompileCache' in nodeModule;
+(hasCompileCache ? test : test.skip)(
+  "the kernel keeps V8's compiled code of the modules it loads in Node's compile cache",
+  () => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.NODE_COMPILE_CACHE;
+    const code = "console.log(require('node:module').getCompileCacheDir() ?? 'none')";
+    const r = spawnSync(process.execPath, ['--require', KERNEL_PRELOAD, '-e', code], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(fs.existsSync(r.stdout.trim())).toBe(true);
+  },
+);
 
 /**
  * The kernel as Jupyter front ends meet it: the kernelspec's argv (tslab with the preload), driven over
