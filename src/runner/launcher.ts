@@ -12,12 +12,21 @@ interface Link {
   command: string;
 }
 
-function readLink(pid: number): Link | null {
+/** Linux: the fields of /proc/PID/stat after the command (so proc(5)'s field N is at N - 3), or null. */
+export function statFields(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null; // gone, or not Linux
+  }
+}
+
+function readLink(pid: number): Link | null {
+  const fields = statFields(pid);
+  try {
     const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return { pid, parent, command };
+    return fields && { pid, parent: Number(fields[1]), command };
   } catch {
     return null;
   }
