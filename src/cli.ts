@@ -1,9 +1,4 @@
-/**
- * d2l-ts command line, behind `npm start`, `npm run notebooks` and `npm run kernel` (see USAGE):
- *   run [paths...] [--out DIR] [--timeout S] [--allow-errors] [-j N] [--kernel NAME] [--max-output N]
- *       [-p NAME VALUE]... [--parameters FILE] [--shard I/N] [--junit FILE] [--record-timing] [--quiet] [--json]
- *   kernel install|uninstall [--user | --prefix P]
- */
+/** The d2l-ts command line: `run` (the headless notebook runner) and `kernel install|uninstall` (USAGE). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,14 +15,7 @@ import { PROJECT_ROOT } from './paths';
 import { watchLauncher } from './runner/launcher';
 import { parseValue, type Parameters } from './runner/parameters';
 import { findNotebooks, shard } from './runner/paths';
-import {
-  githubAnnotations,
-  jsonSummary,
-  junitXml,
-  notebookReports,
-  progressLine,
-  summaryTable,
-} from './runner/report';
+import { githubAnnotations, junitXml, notebookReports, progressLine, summaryTable } from './runner/report';
 
 const USAGE = `usage:
   npm run notebooks -- [paths...] [options]
@@ -199,7 +187,9 @@ async function run(argv: string[]): Promise<number> {
     fs.writeFileSync(values.junit, junitXml(results));
   }
   if (values.json) {
-    console.log(JSON.stringify(jsonSummary(results, (Date.now() - started) / 1000), null, 2));
+    const ok = results.every((r) => r.status === 'ok' && r.cut.length === 0); // finished, outputs whole
+    const seconds = (Date.now() - started) / 1000;
+    console.log(JSON.stringify({ ok, seconds, notebooks: results }, null, 2));
   } else if (!values.quiet) {
     console.log(`\n${summaryTable(results)}`);
   }

@@ -1,4 +1,4 @@
-/** What the runner prints: progress lines, failure reports, the summary table, JSON, JUnit XML and annotations. */
+/** What the runner prints: progress lines, failure reports, the summary table, JUnit XML and annotations. */
 import { readNotebook } from './notebook';
 import type { CellFailure, NotebookResult, ProgressEvent } from './run';
 
@@ -82,18 +82,6 @@ export function summaryTable(results: readonly NotebookResult[]): string {
       .join('  ')
       .trimEnd();
   return [format(header), format(widths.map((w) => '-'.repeat(w))), ...rows.map(format)].join('\n');
-}
-
-export interface JsonSummary {
-  /** Every notebook ran to the end and saved whole outputs. */
-  ok: boolean;
-  seconds: number;
-  notebooks: NotebookResult[];
-}
-
-export function jsonSummary(results: NotebookResult[], totalSeconds: number): JsonSummary {
-  const clean = results.every((r) => r.status === 'ok' && r.cut.length === 0);
-  return { ok: clean, seconds: totalSeconds, notebooks: results };
 }
 
 /** XML text and attribute values, with the characters XML 1.0 cannot hold at all dropped. */
