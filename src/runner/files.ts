@@ -43,8 +43,6 @@ function isAlive(pid: number, start: string | null = null): boolean {
   return now === null || now === start;
 }
 
-export class LockedError extends Error {}
-
 /**
  * Takes the lock on `file` (refused while another live run holds it; a dead run's lock is taken over)
  * and removes temporary files that dead runs left beside it. Returns the function that releases it.
@@ -73,7 +71,7 @@ export function lockFile(file: string): () => void {
       // unreadable or half-written: treated as stale below only if it stays so
     }
     if (holder && typeof holder.pid === 'number' && isAlive(holder.pid, holder.start)) {
-      throw new LockedError(
+      throw new Error(
         `${file}: already being run by another d2l-ts runner (pid ${holder.pid}, since ${holder.since}: ` +
           `${holder.command}); wait for it to finish, or write elsewhere with --out`,
       );

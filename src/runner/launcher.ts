@@ -38,7 +38,7 @@ const isNpm = (command: string): boolean => /(^|[/\s])(npm|npx)(-cli\.js)?(\s|$)
  * The processes this one depends on, nearest first: up to the nearest npm (or npx) when there is one
  * within a few levels, else the direct parent alone.
  */
-export function launcherChain(): Link[] {
+function launcherChain(): Link[] {
   const chain: Link[] = [];
   let pid = process.ppid;
   for (let depth = 0; depth < 6 && pid > 1; depth++) {
