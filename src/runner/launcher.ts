@@ -12,7 +12,10 @@ interface Link {
   command: string;
 }
 
-/** Linux: the fields of /proc/PID/stat after the command (so proc(5)'s field N is at N - 3), or null. */
+/**
+ * Linux: the fields of /proc/PID/stat after the command (so proc(5)'s field N is at N - 3), or null.
+ * files.ts reads a lock holder's start time here too.
+ */
 export function statFields(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
