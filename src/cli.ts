@@ -1,9 +1,4 @@
-/**
- * d2l-ts command line, behind `npm start`, `npm run notebooks` and `npm run kernel` (see USAGE):
- *   run [paths...] [--out DIR] [--timeout S] [--allow-errors] [-j N] [--kernel NAME] [--max-output N]
- *       [-p NAME VALUE]... [--parameters FILE] [--shard I/N] [--junit FILE] [--record-timing] [--quiet] [--json]
- *   kernel install|uninstall [--user | --prefix P]
- */
+/** The d2l-ts command line: `run` (the headless notebook runner) and `kernel install|uninstall` (USAGE). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,18 +13,9 @@ import {
 import { DEFAULTS, runNotebooks } from './runner';
 import { PROJECT_ROOT } from './paths';
 import { watchLauncher } from './runner/launcher';
-import { checkParameters, parseValue, type Parameters } from './runner/parameters';
-import { checkTargets, commonFolder, findNotebooks, shard } from './runner/paths';
-import {
-  cutReports,
-  failureReport,
-  githubAnnotations,
-  jsonSummary,
-  junitXml,
-  progressLine,
-  storedErrorReports,
-  summaryTable,
-} from './runner/report';
+import { parseValue, type Parameters } from './runner/parameters';
+import { findNotebooks, shard } from './runner/paths';
+import { githubAnnotations, junitXml, notebookReports, progressLine, summaryTable } from './runner/report';
 
 const USAGE = `usage:
   npm run notebooks -- [paths...] [options]
@@ -58,22 +44,15 @@ const USAGE = `usage:
 
 class UsageError extends Error {}
 
-type NumberKind = 'positive integer' | 'integer ≥ 0' | 'seconds ≥ 0';
-const EXPECTED: Record<NumberKind, string> = {
-  'positive integer': 'a positive integer',
-  'integer ≥ 0': 'an integer ≥ 0',
-  'seconds ≥ 0': 'seconds ≥ 0',
-};
+type Expected = 'a positive integer' | 'an integer ≥ 0' | 'seconds ≥ 0';
 
-function numberOption(name: string, value: string | undefined, fallback: number, kind: NumberKind): number {
+/** `--NAME VALUE` as the number `expected` says, or `fallback` when not given. */
+function numberOption(name: string, value: string | undefined, fallback: number, expected: Expected): number {
   if (value === undefined) return fallback;
   const n = value.trim() === '' ? NaN : Number(value);
-  const valid =
-    kind === 'seconds ≥ 0'
-      ? Number.isFinite(n) && n >= 0
-      : Number.isInteger(n) && n >= (kind === 'positive integer' ? 1 : 0);
-  if (!valid) throw new UsageError(`--${name}: expected ${EXPECTED[kind]}, got '${value}'`);
-  return n;
+  const min = expected === 'a positive integer' ? 1 : 0;
+  if ((expected === 'seconds ≥ 0' ? Number.isFinite(n) : Number.isInteger(n)) && n >= min) return n;
+  throw new UsageError(`--${name}: expected ${expected}, got '${value}'`);
 }
 
 /** Exit codes after a signal, as shells report them (128 + its number). */
@@ -81,24 +60,19 @@ const SIGNAL_EXIT: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM:
 
 const shown = (file: string): string => path.relative(process.cwd(), file) || file;
 
-/** Takes `-p NAME VALUE` pairs out of `args` (parseArgs reads one value per option). */
-function takeParameters(args: string[]): { rest: string[]; parameters: Parameters } {
-  const rest: string[] = [];
+/** Takes the `-p NAME VALUE` pairs out of `args` (parseArgs reads one value per option). */
+function takeParameters(args: string[]): Parameters {
   const parameters: Parameters = {};
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] !== '-p' && args[i] !== '--parameter') {
-      rest.push(args[i]);
-      continue;
-    }
-    if (i + 2 >= args.length) {
-      throw new UsageError(`${args[i]}: expected NAME VALUE`);
-    }
-    parameters[args[i + 1]] = parseValue(args[i + 2]);
-    i += 2;
+  let i;
+  while ((i = args.findIndex((arg) => arg === '-p' || arg === '--parameter')) >= 0) {
+    if (i + 2 >= args.length) throw new UsageError(`${args[i]}: expected NAME VALUE`);
+    const [, name, value] = args.splice(i, 3);
+    parameters[name] = parseValue(value);
   }
-  return { rest, parameters };
+  return parameters;
 }
 
+/** `--parameters FILE`: a JSON object of NAME: VALUE. */
 function readParameters(file: string | undefined): Parameters {
   if (file === undefined) return {};
   let value: unknown;
@@ -113,18 +87,9 @@ function readParameters(file: string | undefined): Parameters {
   return value as Parameters;
 }
 
-function parseShard(text: string | undefined): [number, number] | null {
-  if (text === undefined) return null;
-  const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const [index, count] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
-  if (!(count >= 1 && index >= 1 && index <= count)) {
-    throw new UsageError(`--shard: expected I/N with 1 ≤ I ≤ N, got '${text}'`);
-  }
-  return [index, count];
-}
-
 async function run(argv: string[]): Promise<number> {
-  const { rest: args, parameters: given } = takeParameters(argv);
+  const args = [...argv];
+  const given = takeParameters(args);
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -149,17 +114,10 @@ async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const timeout = numberOption('timeout', values.timeout, DEFAULTS.timeout, 'seconds ≥ 0');
-  const jobs = numberOption('jobs', values.jobs, DEFAULTS.jobs, 'positive integer');
-  const maxOutput = numberOption('max-output', values['max-output'], DEFAULTS.maxOutput, 'integer ≥ 0');
+  const jobs = numberOption('jobs', values.jobs, DEFAULTS.jobs, 'a positive integer');
+  const maxOutput = numberOption('max-output', values['max-output'], DEFAULTS.maxOutput, 'an integer ≥ 0');
   const parameters = { ...readParameters(values.parameters), ...given };
-  try {
-    checkParameters(parameters);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const shardOf = parseShard(values.shard);
-  if (values.kernel !== undefined && values.kernel.trim() === '')
-    throw new UsageError('--kernel: expected a name');
+  if (values.kernel?.trim() === '') throw new UsageError('--kernel: expected a name');
   let notebooks: string[];
   if (positionals.length > 0) {
     notebooks = findNotebooks(positionals);
@@ -172,17 +130,17 @@ async function run(argv: string[]): Promise<number> {
     }
   }
   if (notebooks.length === 0) throw new UsageError('paths: no .ipynb files found');
-  if (shardOf) {
-    notebooks = shard(notebooks, ...shardOf);
+  if (values.shard !== undefined) {
+    const match = /^(\d+)\/(\d+)$/.exec(values.shard.trim());
+    try {
+      notebooks = shard(notebooks, Number(match?.[1]), Number(match?.[2])); // throws unless 1 ≤ I ≤ N
+    } catch {
+      throw new UsageError(`--shard: expected I/N with 1 ≤ I ≤ N, got '${values.shard}'`);
+    }
     if (notebooks.length === 0) {
       console.error(`shard ${values.shard}: no notebooks in this shard`);
       return 0;
     }
-  }
-  try {
-    checkTargets(notebooks, values.out, commonFolder(notebooks)); // before anything runs
-  } catch (error) {
-    throw new UsageError((error as Error).message);
   }
 
   // Stopped by a signal, or when npm (or whoever started this) is gone: kill the kernels, keep files.
@@ -213,16 +171,15 @@ async function run(argv: string[]): Promise<number> {
       signal: controller.signal,
       onProgress: values.quiet ? undefined : (event) => console.error(progressLine(event)),
     });
+  } catch (error) {
+    // runNotebooks throws only for bad options (parameters, --out targets), before any kernel starts.
+    throw new UsageError((error as Error).message);
   } finally {
     unwatch();
     for (const signal of Object.keys(SIGNAL_EXIT)) process.off(signal, onSignal);
   }
 
-  for (const result of results) {
-    for (const report of [...storedErrorReports(result), ...cutReports(result), failureReport(result)]) {
-      if (report) console.error(`\n${report}`);
-    }
-  }
+  for (const report of results.flatMap(notebookReports)) console.error(`\n${report}`);
   // GitHub reads these lines from the log and marks the notebook in the run's summary.
   if (process.env.GITHUB_ACTIONS) for (const line of githubAnnotations(results)) console.log(line);
   if (values.junit !== undefined) {
@@ -230,7 +187,9 @@ async function run(argv: string[]): Promise<number> {
     fs.writeFileSync(values.junit, junitXml(results));
   }
   if (values.json) {
-    console.log(JSON.stringify(jsonSummary(results, (Date.now() - started) / 1000), null, 2));
+    const ok = results.every((r) => r.status === 'ok' && r.cut.length === 0); // finished, outputs whole
+    const seconds = (Date.now() - started) / 1000;
+    console.log(JSON.stringify({ ok, seconds, notebooks: results }, null, 2));
   } else if (!values.quiet) {
     console.log(`\n${summaryTable(results)}`);
   }

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { statFields } from './launcher';
 
 /**
  * The temporary file this process writes `file` through, named so that a later run can tell whose.
@@ -29,14 +30,7 @@ interface LockInfo {
 }
 
 /** Linux: the start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
-function processStart(pid: number): string | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
-}
+const processStart = (pid: number): string | null => statFields(pid)?.[19] ?? null;
 
 function isAlive(pid: number, start: string | null = null): boolean {
   try {
@@ -48,8 +42,6 @@ function isAlive(pid: number, start: string | null = null): boolean {
   const now = processStart(pid);
   return now === null || now === start;
 }
-
-export class LockedError extends Error {}
 
 /**
  * Takes the lock on `file` (refused while another live run holds it; a dead run's lock is taken over)
@@ -79,7 +71,7 @@ export function lockFile(file: string): () => void {
       // unreadable or half-written: treated as stale below only if it stays so
     }
     if (holder && typeof holder.pid === 'number' && isAlive(holder.pid, holder.start)) {
-      throw new LockedError(
+      throw new Error(
         `${file}: already being run by another d2l-ts runner (pid ${holder.pid}, since ${holder.since}: ` +
           `${holder.command}); wait for it to finish, or write elsewhere with --out`,
       );
@@ -165,23 +157,9 @@ export function replaceFile(file: string, text: string): void {
   const inPlace = stat !== null && stat.nlink > 1;
   const tmp = tempFileFor(target, inPlace ? 'copy' : 'tmp');
   try {
-    const fd = fs.openSync(tmp, 'w', stat ? stat.mode & 0o7777 : 0o666);
-    try {
-      fs.writeFileSync(fd, text);
-      if (stat) keepModeAndOwner(fd, stat);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeSynced(tmp, 'w', text, stat);
     if (inPlace) {
-      const out = fs.openSync(target, 'r+');
-      try {
-        fs.writeFileSync(out, text);
-        fs.ftruncateSync(out, Buffer.byteLength(text));
-        fs.fsyncSync(out);
-      } finally {
-        fs.closeSync(out);
-      }
+      writeSynced(target, 'r+', text, null);
       fs.rmSync(tmp);
     } else {
       fs.renameSync(tmp, target);
@@ -189,6 +167,19 @@ export function replaceFile(file: string, text: string): void {
   } catch (error) {
     fs.rmSync(tmp, { force: true });
     throw error;
+  }
+}
+
+/** Writes `text` to `file` opened as `flags`, cut to its length, with `stat`'s mode and owner, synced. */
+function writeSynced(file: string, flags: 'w' | 'r+', text: string, stat: fs.Stats | null): void {
+  const fd = fs.openSync(file, flags, stat ? stat.mode & 0o7777 : 0o666);
+  try {
+    fs.writeFileSync(fd, text);
+    fs.ftruncateSync(fd, Buffer.byteLength(text));
+    if (stat) keepModeAndOwner(fd, stat);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -17,9 +17,9 @@ export interface KernelChoice {
 const TYPESCRIPT_KERNELS = new Set([KERNEL_NAME, 'tslab']);
 
 /** jupyter_core.paths.jupyter_path('kernels') on Linux and macOS: JUPYTER_PATH, the user's, the system's. */
-export function kernelSearchPath(env: NodeJS.ProcessEnv = process.env): string[] {
+function kernelSearchPath(): string[] {
   const dirs = [
-    ...(env.JUPYTER_PATH ?? '').split(path.delimiter).filter(Boolean),
+    ...(process.env.JUPYTER_PATH ?? '').split(path.delimiter).filter(Boolean),
     jupyterDataDir(),
     '/usr/local/share/jupyter',
     '/usr/share/jupyter',

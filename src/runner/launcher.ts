@@ -12,12 +12,24 @@ interface Link {
   command: string;
 }
 
-function readLink(pid: number): Link | null {
+/**
+ * Linux: the fields of /proc/PID/stat after the command (so proc(5)'s field N is at N - 3), or null.
+ * files.ts reads a lock holder's start time here too.
+ */
+export function statFields(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null; // gone, or not Linux
+  }
+}
+
+function readLink(pid: number): Link | null {
+  const fields = statFields(pid);
+  try {
     const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-    return { pid, parent, command };
+    return fields && { pid, parent: Number(fields[1]), command };
   } catch {
     return null;
   }
@@ -29,7 +41,7 @@ const isNpm = (command: string): boolean => /(^|[/\s])(npm|npx)(-cli\.js)?(\s|$)
  * The processes this one depends on, nearest first: up to the nearest npm (or npx) when there is one
  * within a few levels, else the direct parent alone.
  */
-export function launcherChain(): Link[] {
+function launcherChain(): Link[] {
   const chain: Link[] = [];
   let pid = process.ppid;
   for (let depth = 0; depth < 6 && pid > 1; depth++) {

@@ -121,15 +121,12 @@ export function targetOf(notebook: string, out?: string, outBase?: string): stri
 
 /** The deepest folder that holds all of `notebooks`. */
 export function commonFolder(notebooks: readonly string[]): string {
-  const [first, ...rest] = notebooks.map((n) => path.dirname(path.resolve(n)).split(path.sep));
-  if (first === undefined) return process.cwd();
-  let length = first.length;
-  for (const parts of rest) {
-    let i = 0;
-    while (i < length && parts[i] === first[i]) i++;
-    length = i;
-  }
-  return first.slice(0, length).join(path.sep) || path.sep;
+  const folders = notebooks.map((n) => path.dirname(path.resolve(n)));
+  let common = folders[0] ?? process.cwd();
+  const holdsAll = (): boolean =>
+    folders.every((f) => `${f}${path.sep}`.startsWith(path.join(common, path.sep)));
+  while (!holdsAll()) common = path.dirname(common);
+  return common;
 }
 
 /**

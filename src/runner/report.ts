@@ -1,6 +1,6 @@
-/** What the runner prints: progress lines, failure reports, the summary table and the JSON summary. */
+/** What the runner prints: progress lines, failure reports, the summary table, JUnit XML and annotations. */
 import { readNotebook } from './notebook';
-import type { CellCut, CellFailure, NotebookResult, ProgressEvent } from './run';
+import type { CellFailure, NotebookResult, ProgressEvent } from './run';
 
 const seconds = (s: number): string => `${s.toFixed(1)} s`;
 
@@ -19,53 +19,46 @@ export function progressLine(event: ProgressEvent): string {
   }
 }
 
-const MAX_SOURCE_LINES = 12;
-const MAX_TRACEBACK_LINES = 30;
-
 function excerpt(lines: string[], max: number): string[] {
   return lines.length <= max ? lines : [...lines.slice(0, max), `… (${lines.length - max} more lines)`];
 }
 
-/** Notebook, cell, source excerpt and error of a notebook that did not finish. */
-export function failureReport(result: NotebookResult): string | null {
+/** A cell's error: its traceback, after its name and message unless the traceback names them already. */
+function errorLines(f: CellFailure, maxTraceback: number): string[] {
+  // A traceback from Node already names the error; a compile error's lists only the diagnostics.
+  const named = f.traceback.some((line) => line.startsWith(`${f.ename}:`));
+  return [...(named ? [] : [`${f.ename}: ${f.evalue}`]), ...excerpt(f.traceback, maxTraceback)];
+}
+
+/**
+ * What a run prints about a notebook, worst last: the errors that `--allow-errors` stored and ran past
+ * (saved in the notebook, but never silent), cells whose saved output is incomplete (cut at the limit,
+ * or messages lost on the way), and why it did not finish, with the cell's source and error.
+ */
+export function notebookReports(result: NotebookResult): string[] {
+  const where = (mark: string, cell: { codeCell: number; cellIndex: number }): string =>
+    `${mark} ${result.notebook}: cell ${cell.codeCell}/${result.cells} (cell ${cell.cellIndex} in the file)`;
+  const cellReport = (mark: string, f: CellFailure, what: string): string =>
+    [
+      `${where(mark, f)} ${what}`,
+      ...excerpt(f.source.split('\n'), 12).map((line) => `  │ ${line}`),
+      ...errorLines(f, 30).map((line) => `  ${line}`),
+    ].join('\n');
+  const reports = result.storedErrors.map((f) => cellReport('!', f, 'error (stored, run continued)'));
+  for (const c of result.cut) {
+    const truncated =
+      `output truncated: ${c.droppedChars} characters in ${c.droppedOutputs} outputs past --max-output ` +
+      'were not saved';
+    const parts = [...(c.droppedOutputs > 0 ? [truncated] : []), ...(c.lost ? [c.lost] : [])];
+    reports.push(`${where('!', c)} ${parts.join('; ')}`);
+  }
   if (result.status === 'failed') {
     const message = result.message ?? 'failed';
-    return `✗ ${message.startsWith(result.notebook) ? message : `${result.notebook}: ${message}`}`;
+    reports.push(`✗ ${message.startsWith(result.notebook) ? message : `${result.notebook}: ${message}`}`);
+  } else if (result.failure) {
+    reports.push(cellReport('✗', result.failure, result.status));
   }
-  return result.failure ? cellReport('✗', result, result.failure, result.status) : null;
-}
-
-/** The errors that `--allow-errors` stored and ran past: saved in the notebook, but never silent. */
-export function storedErrorReports(result: NotebookResult): string[] {
-  return result.storedErrors.map((f) => cellReport('!', result, f, 'error (stored, run continued)'));
-}
-
-/** Cells whose saved output is incomplete: cut at the limit, or messages lost on the way. */
-export function cutReports(result: NotebookResult): string[] {
-  return result.cut.map((c: CellCut) => {
-    const where = `! ${result.notebook}: cell ${c.codeCell}/${result.cells} (cell ${c.cellIndex} in the file)`;
-    const parts = [];
-    if (c.droppedOutputs > 0) {
-      parts.push(
-        `output truncated: ${c.droppedChars} characters in ${c.droppedOutputs} outputs past --max-output ` +
-          'were not saved',
-      );
-    }
-    if (c.lost) parts.push(c.lost);
-    return `${where} ${parts.join('; ')}`;
-  });
-}
-
-function cellReport(mark: string, result: NotebookResult, f: CellFailure, what: string): string {
-  const source = excerpt(f.source.split('\n'), MAX_SOURCE_LINES).map((line) => `  │ ${line}`);
-  const traceback = excerpt(f.traceback, MAX_TRACEBACK_LINES).map((line) => `  ${line}`);
-  return [
-    `${mark} ${result.notebook}: cell ${f.codeCell}/${result.cells} (cell ${f.cellIndex} in the file) ${what}`,
-    ...source,
-    // A traceback from Node already names the error; a compile error's lists only the diagnostics.
-    ...(f.traceback.some((line) => line.startsWith(`${f.ename}:`)) ? [] : [`  ${f.ename}: ${f.evalue}`]),
-    ...traceback,
-  ].join('\n');
+  return reports;
 }
 
 export function summaryTable(results: readonly NotebookResult[]): string {
@@ -91,18 +84,6 @@ export function summaryTable(results: readonly NotebookResult[]): string {
   return [format(header), format(widths.map((w) => '-'.repeat(w))), ...rows.map(format)].join('\n');
 }
 
-export interface JsonSummary {
-  /** Every notebook ran to the end and saved whole outputs. */
-  ok: boolean;
-  seconds: number;
-  notebooks: NotebookResult[];
-}
-
-export function jsonSummary(results: NotebookResult[], totalSeconds: number): JsonSummary {
-  const clean = results.every((r) => r.status === 'ok' && r.cut.length === 0);
-  return { ok: clean, seconds: totalSeconds, notebooks: results };
-}
-
 /** XML text and attribute values, with the characters XML 1.0 cannot hold at all dropped. */
 function xml(text: string): string {
   return text
@@ -112,6 +93,16 @@ function xml(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
 }
+
+/** `<name attributes…>content</name>`, or `<name attributes…/>` without content (which is XML already). */
+function element(name: string, attributes: Record<string, string | number>, content = ''): string {
+  const start = [name, ...Object.entries(attributes).map(([k, v]) => `${k}="${xml(String(v))}"`)].join(' ');
+  return content ? `<${start}>${content}</${name}>` : `<${start}/>`;
+}
+
+/** Child elements, one a line, indented at `depth`. */
+const children = (elements: string[], depth: number): string =>
+  elements.map((e) => `\n${'  '.repeat(depth)}${e}`).join('') + `\n${'  '.repeat(depth - 1)}`;
 
 /** What a code cell's test case is called: its number and first line of code. */
 function cellNames(result: NotebookResult): string[] {
@@ -134,64 +125,44 @@ function cellNames(result: NotebookResult): string[] {
  * cells that never ran are skipped; a notebook that could not run at all is one erroring test case.
  */
 export function junitXml(results: readonly NotebookResult[]): string {
+  const total = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const suites = results.map((r) => {
-    const cases: string[] = [];
     const count = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-    const testcase = (name: string, seconds: number, body = ''): void => {
+    const testcase = (name: string, time: number, outcome?: keyof typeof count, content = ''): string => {
       count.tests++;
-      const attributes = `classname="${xml(r.notebook)}" name="${xml(name)}" time="${seconds.toFixed(3)}"`;
-      cases.push(
-        body
-          ? `    <testcase ${attributes}>\n      ${body}\n    </testcase>`
-          : `    <testcase ${attributes}/>`,
-      );
+      if (outcome) count[outcome]++;
+      return element('testcase', { classname: r.notebook, name, time: time.toFixed(3) }, content);
     };
-    if (r.status === 'failed' && r.executed === 0) {
-      count.errors++;
-      testcase('notebook', r.seconds, `<error message="${xml(r.message ?? 'failed')}" type="RunnerError"/>`);
-    }
-    const names = cellNames(r);
-    for (let i = 0; i < (r.status === 'failed' && r.executed === 0 ? 0 : r.cells); i++) {
-      const codeCell = i + 1;
-      const stored = r.storedErrors.find((f) => f.codeCell === codeCell);
-      if (r.failure?.codeCell === codeCell) {
-        const f = r.failure;
-        count.failures++;
-        const failure = `<failure message="${xml(f.evalue)}" type="${xml(f.ename)}">${xml(f.traceback.join('\n'))}</failure>`;
-        testcase(names[i], r.cellSeconds[i] ?? 0, failure);
-      } else if (i >= r.executed) {
-        count.skipped++;
-        const why = r.status === 'cancelled' ? 'the run was cancelled' : 'an earlier cell failed';
-        testcase(names[i], 0, `<skipped message="not run: ${why}"/>`);
-      } else if (stored) {
-        // --allow-errors: the error is expected, and kept in the notebook and the log.
-        const text = `${stored.ename}: ${stored.evalue} (stored, --allow-errors)`;
-        testcase(names[i], r.cellSeconds[i] ?? 0, `<system-err>${xml(text)}</system-err>`);
-      } else {
-        testcase(names[i], r.cellSeconds[i] ?? 0);
+    const cellCase = (name: string, i: number): string => {
+      const [f, time] = [r.failure, r.cellSeconds[i] ?? 0];
+      if (f?.codeCell === i + 1) {
+        const failure = element('failure', { message: f.evalue, type: f.ename }, xml(f.traceback.join('\n')));
+        return testcase(name, time, 'failures', failure);
       }
-    }
-    const attributes = Object.entries(count).map(([k, v]) => `${k}="${v}"`);
-    return {
-      count,
-      text: [
-        `  <testsuite name="${xml(r.notebook)}" ${attributes.join(' ')} time="${r.seconds.toFixed(3)}">`,
-        ...cases,
-        '  </testsuite>',
-      ].join('\n'),
+      if (i >= r.executed) {
+        const why = r.status === 'cancelled' ? 'the run was cancelled' : 'an earlier cell failed';
+        return testcase(name, 0, 'skipped', element('skipped', { message: `not run: ${why}` }));
+      }
+      // --allow-errors: the error is expected, and kept in the notebook and the log.
+      const stored = r.storedErrors.find((e) => e.codeCell === i + 1);
+      const text = stored ? `${stored.ename}: ${stored.evalue} (stored, --allow-errors)` : '';
+      return testcase(name, time, undefined, text && element('system-err', {}, xml(text)));
     };
+    const error = element('error', { message: r.message ?? 'failed', type: 'RunnerError' });
+    const cases =
+      r.status === 'failed' && r.executed === 0
+        ? [testcase('notebook', r.seconds, 'errors', error)]
+        : cellNames(r).map(cellCase);
+    for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += count[key];
+    return element(
+      'testsuite',
+      { name: r.notebook, ...count, time: r.seconds.toFixed(3) },
+      children(cases, 2),
+    );
   });
-  const total = (key: keyof (typeof suites)[number]['count']): number =>
-    suites.reduce((sum, s) => sum + s.count[key], 0);
-  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="d2l-ts notebooks" tests="${total('tests')}" failures="${total('failures')}" ` +
-      `errors="${total('errors')}" skipped="${total('skipped')}" time="${seconds.toFixed(3)}">`,
-    ...suites.map((s) => s.text),
-    '</testsuites>',
-    '',
-  ].join('\n');
+  const time = results.reduce((sum, r) => sum + r.seconds, 0).toFixed(3);
+  const root = element('testsuites', { name: 'd2l-ts notebooks', ...total, time }, children(suites, 1));
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${root}\n`;
 }
 
 /** GitHub's workflow-command escaping: `%`, CR and LF in messages; also `:` and `,` in properties. */
@@ -205,10 +176,7 @@ export function githubAnnotations(results: readonly NotebookResult[]): string[] 
     if (r.status === 'ok' || r.status === 'cancelled') return [];
     const f = r.failure;
     const title = f ? `cell ${f.codeCell}/${r.cells} ${r.status}: ${f.ename}` : `notebook ${r.status}`;
-    // A traceback from Node names the error already; a compile error's lists only the diagnostics.
-    const named = f?.traceback.some((line) => line.startsWith(`${f.ename}:`));
-    const lines = f ? [...(named ? [] : [`${f.ename}: ${f.evalue}`]), ...f.traceback.slice(0, 20)] : [];
-    const message = f ? lines.join('\n') : (r.message ?? '');
+    const message = f ? errorLines(f, 20).join('\n') : (r.message ?? '');
     return [`::error file=${ghProperty(r.notebook)},title=${ghProperty(title)}::${ghData(message)}`];
   });
 }
