@@ -8,7 +8,7 @@ import { lockFile, lockFileFor, readOnlyReason, tempFileFor } from './files';
 import { describeExit, KernelClient, type ExecuteOutcome, type Timing } from './kernel';
 import { chooseKernel } from './kernelspecs';
 import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell, type Notebook } from './notebook';
-import { CellOutputs, DisplayRegistry, type ErrorOutput, type OutputCut } from './outputs';
+import { CellOutputs, type Displays, type ErrorOutput, type OutputCut } from './outputs';
 import { checkParameters, injectParameters } from './parameters';
 import { checkTargets, commonFolder, targetOf } from './paths';
 import { DEFAULTS } from './defaults';
@@ -239,7 +239,7 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
     // Like nbclient: record the kernel's language_info in the notebook.
     const languageInfo = kernel.info.language_info;
     if (languageInfo && typeof languageInfo === 'object') nb.metadata.language_info = languageInfo;
-    const displays = new DisplayRegistry();
+    const displays: Displays = new Map();
     let codeCell = 0;
     for (const [cellIndex, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code') continue;
@@ -303,7 +303,7 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
 async function runCell(
   kernel: KernelClient,
   cell: Cell,
-  displays: DisplayRegistry,
+  displays: Displays,
   settings: Settings,
 ): Promise<{ outcome: ExecuteOutcome; error?: ErrorOutput; cut?: OutputCut }> {
   const outputs = new CellOutputs(displays, settings.maxOutput);
@@ -315,28 +315,25 @@ async function runCell(
     signal: settings.signal,
   });
   if (outcome.status === 'cancelled') return { outcome };
-  if (outcome.lost) outputs.pushNote(`\n[d2l-ts runner: ${outcome.lost}]\n`);
-  const runnerError = (ename: string, evalue: string, traceback: string[] = []): void =>
-    outputs.push({ output_type: 'error', ename, evalue, traceback });
+  if (outcome.lost) outputs.markLost(outcome.lost);
+  // The runner's own errors: the cell's limit, or a dead kernel (with what it printed).
+  let error: ErrorOutput | undefined;
   if (outcome.status === 'timeout') {
-    runnerError(
-      'TimeoutError',
-      outcome.killed
-        ? `cell timed out after ${settings.timeout} s; the interrupt did not stop it, so the kernel was killed`
-        : `cell timed out after ${settings.timeout} s and was interrupted`,
-    );
+    const evalue = outcome.killed
+      ? `cell timed out after ${settings.timeout} s; the interrupt did not stop it, so the kernel was killed`
+      : `cell timed out after ${settings.timeout} s and was interrupted`;
+    error = { output_type: 'error', ename: 'TimeoutError', evalue, traceback: [] };
   } else if (outcome.status === 'died') {
-    const log = kernel.log ? kernel.log.trimEnd().split('\n') : [];
-    runnerError('KernelDied', `the kernel died while running this cell (${describeExit(outcome.exit)})`, log);
+    const evalue = `the kernel died while running this cell (${describeExit(outcome.exit)})`;
+    error = {
+      output_type: 'error',
+      ename: 'KernelDied',
+      evalue,
+      traceback: kernel.log ? kernel.log.trimEnd().split('\n') : [],
+    };
   }
-  const sizeCut = outputs.cut;
-  const cut = outcome.lost
-    ? {
-        droppedChars: sizeCut?.droppedChars ?? 0,
-        droppedOutputs: sizeCut?.droppedOutputs ?? 0,
-        lost: outcome.lost,
-      }
-    : (sizeCut ?? undefined);
+  if (error) outputs.push(error);
+  const cut = outputs.cut ?? undefined;
   cell.outputs = outputs.finish();
   cell.execution_count = outcome.executionCount;
   for (const output of cell.outputs) {
@@ -344,7 +341,7 @@ async function runCell(
   }
   if (settings.recordTiming) cell.metadata.execution = nbclientTiming(outcome.timing);
   if (outcome.status === 'ok') return { outcome, cut };
-  let error = [...cell.outputs].reverse().find((o): o is ErrorOutput => o.output_type === 'error');
+  error ??= [...cell.outputs].reverse().find((o): o is ErrorOutput => o.output_type === 'error');
   if (!error) {
     const why =
       outcome.status === 'abort' ? 'the kernel aborted the request' : 'the cell failed without an error';
