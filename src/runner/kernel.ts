@@ -91,13 +91,10 @@ export interface ExecuteOutcome {
   timing: Timing;
 }
 
-/** Deadlines of one cell, in ms (by default DEFAULTS'), and where its outputs go. */
-export interface ExecuteOptions {
-  /** Until the reply (0: none); then SIGINT, and `interruptGraceMs` later the kernel is killed. */
-  timeoutMs?: number;
-  interruptGraceMs?: number;
-  /** How long the cell's outputs may trail its reply, counted from the last one, until `idle`. */
-  outputWaitMs?: number;
+/** A cell's limits, in seconds (DEFAULTS documents them and their defaults), and where its outputs go. */
+export interface ExecuteOptions extends Partial<
+  Pick<typeof DEFAULTS, 'timeout' | 'interruptGrace' | 'outputWait'>
+> {
   /** Receives every iopub message of this request but its status, in order. */
   onIopub: (message: Message) => void;
   signal?: AbortSignal;
@@ -107,8 +104,8 @@ export interface StartOptions {
   argv: string[];
   cwd: string;
   env?: NodeJS.ProcessEnv;
-  /** Time to wait for the kernel to answer kernel_info_request, in ms. */
-  startTimeoutMs?: number;
+  /** Seconds to wait for the kernel to answer kernel_info_request (DEFAULTS.startTimeout). */
+  startTimeout?: number;
   /** Aborting gives up waiting for the kernel (and kills it). */
   signal?: AbortSignal;
   /** Written into the connection file (Jupyter's `kernel_name`). */
@@ -210,7 +207,7 @@ export class KernelClient {
     void kernel.readLoop(kernel.control, 'onShell');
     void kernel.readLoop(kernel.iopub, 'onIopub');
     try {
-      await kernel.waitForReady(options.startTimeoutMs ?? DEFAULTS.startTimeout * 1000, options.signal);
+      await kernel.waitForReady((options.startTimeout ?? DEFAULTS.startTimeout) * 1000, options.signal);
     } catch (error) {
       await kernel.kill();
       throw error;
@@ -315,12 +312,7 @@ export class KernelClient {
    * rejects for kernel trouble: a dead kernel, a timeout or the signal are outcomes.
    */
   async execute(code: string, given: ExecuteOptions): Promise<ExecuteOutcome> {
-    const options = {
-      timeoutMs: DEFAULTS.timeout * 1000,
-      interruptGraceMs: DEFAULTS.interruptGrace * 1000,
-      outputWaitMs: DEFAULTS.outputWait * 1000,
-      ...given,
-    };
+    const options = { ...DEFAULTS, ...given };
     const timing: Timing = {};
     const outcome = (status: ExecuteOutcome['status'], more?: Partial<ExecuteOutcome>): ExecuteOutcome => ({
       status,
@@ -348,8 +340,7 @@ export class KernelClient {
           const type = m.header.msg_type;
           if (type === 'status') {
             const state = m.content.execution_state;
-            if (state === 'busy') timing['iopub.status.busy'] = m.header.date;
-            if (state === 'idle') timing['iopub.status.idle'] = m.header.date;
+            if (state === 'busy' || state === 'idle') timing[`iopub.status.${state}`] = m.header.date;
             if (state === 'idle') idle.resolve();
             return;
           }
@@ -358,11 +349,11 @@ export class KernelClient {
         },
       });
       // 1. The reply, within the cell's time limit (0: none); then SIGINT, and past the grace, kill.
-      let answer = await this.wait(reply.promise, options.timeoutMs || Infinity, options.signal);
+      let answer = await this.wait(reply.promise, options.timeout * 1000 || Infinity, options.signal);
       if (answer === TIMEOUT) {
         interrupted = true;
         this.interrupt();
-        answer = await this.wait(reply.promise, options.interruptGraceMs || Infinity, options.signal);
+        answer = await this.wait(reply.promise, options.interruptGrace * 1000 || Infinity, options.signal);
         if (answer === TIMEOUT) {
           await this.kill();
           return outcome('timeout', { killed: true, exit: this.exit ?? undefined });
@@ -371,16 +362,12 @@ export class KernelClient {
       // 2. The `idle` status: outputs may trail the reply (large ones do) and keep the wait going;
       // silence without `idle` means iopub dropped messages.
       let lost: string | undefined;
-      while (
-        (await this.wait(idle.promise, lastMessage + options.outputWaitMs - Date.now(), options.signal)) ===
-        TIMEOUT
-      ) {
-        if (Date.now() - lastMessage >= options.outputWaitMs) {
-          lost =
-            `the kernel's idle status for this cell never arrived (${options.outputWaitMs / 1000} s ` +
-            'after its last message): iopub dropped messages, so outputs may be missing';
-          break;
-        }
+      const left = (): number => lastMessage + options.outputWait * 1000 - Date.now();
+      while (!lost && (await this.wait(idle.promise, left(), options.signal)) === TIMEOUT) {
+        if (left() > 0) continue; // a message came meanwhile
+        lost =
+          `the kernel's idle status for this cell never arrived (${options.outputWait} s ` +
+          'after its last message): iopub dropped messages, so outputs may be missing';
       }
       const { content } = answer;
       const executionCount = typeof content.execution_count === 'number' ? content.execution_count : null;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { lockFile, lockFileFor, readOnlyReason, tempFileFor } from './files';
 import { describeExit, KernelClient, type ExecuteOutcome, type Timing } from './kernel';
 import { chooseKernel } from './kernelspecs';
-import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell, type Notebook } from './notebook';
+import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell } from './notebook';
 import { CellOutputs, type Displays, type ErrorOutput, type OutputCut } from './outputs';
 import { checkParameters, injectParameters } from './parameters';
 import { checkTargets, commonFolder, targetOf } from './paths';
@@ -123,7 +123,7 @@ function open(notebook: string, settings: Settings): Opened {
     cwd: path.dirname(path.resolve(notebook)),
     env: choice.env ? { ...process.env, ...choice.env } : undefined,
     kernelName: choice.name,
-    startTimeoutMs: settings.startTimeout * 1000,
+    startTimeout: settings.startTimeout,
     signal: settings.signal,
     orphanCleanup: { files: [tempFileFor(real)], locks: [lockFileFor(real)] },
   });
@@ -201,47 +201,30 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
     cut: [],
     seconds: 0,
   };
-  const finish = (): NotebookResult => {
-    result.seconds = elapsed();
-    settings.onProgress?.({ type: 'end', result });
-    return result;
-  };
   const { signal } = settings;
-
   let release = (): void => {};
-  let kernel: KernelClient;
-  let nb: Notebook;
-  let target: string;
+  let kernel: KernelClient | undefined;
+  const onAbort = (): void => kernel?.killNow();
   try {
     if (opened instanceof Error || opened === undefined) throw opened ?? new Error('cancelled');
-    target = opened.target;
+    const { target } = opened;
     if (settings.out) fs.mkdirSync(path.dirname(target), { recursive: true });
     release = lockFile(realTarget(target));
     // Read again under the lock (the early start read it before), so no other run's write is lost.
-    nb = readNotebook(notebook);
+    const nb = readNotebook(notebook);
     injectParameters(nb, settings.parameters);
     result.cells = nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
     if (signal?.aborted) throw new Error('cancelled');
     settings.onProgress?.({ type: 'start', notebook, cells: result.cells });
     kernel = await opened.kernel;
-  } catch (error) {
-    release();
-    if (!(opened instanceof Error)) opened?.kernel.then((k) => k.kill()).catch(() => {});
-    result.status = signal?.aborted ? 'cancelled' : 'failed';
-    result.message = (error as Error).message;
-    return finish();
-  }
-
-  const onAbort = (): void => kernel.killNow();
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     // Like nbclient: record the kernel's language_info in the notebook.
     const languageInfo = kernel.info.language_info;
     if (languageInfo && typeof languageInfo === 'object') nb.metadata.language_info = languageInfo;
     const displays: Displays = new Map();
     let codeCell = 0;
-    for (const [cellIndex, cell] of nb.cells.entries()) {
+    for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code') continue;
       if (isEmpty(cell)) {
         // Jupyter runs nothing for an empty cell, and numbers nothing.
@@ -249,17 +232,14 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
         cell.execution_count = null;
         continue;
       }
-      codeCell++;
+      const at = { codeCell: ++codeCell, cellIndex: index + 1 };
       const cellStarted = Date.now();
       const { outcome, error, cut } = await runCell(kernel, cell, displays, settings);
-      if (outcome.status === 'cancelled') {
-        result.status = 'cancelled';
-        return finish();
-      }
+      if (outcome.status === 'cancelled') break; // the signal aborted: see below
       const seconds = (Date.now() - cellStarted) / 1000;
       result.executed++;
       result.cellSeconds.push(seconds);
-      if (cut) result.cut.push({ codeCell, cellIndex: cellIndex + 1, ...cut });
+      if (cut) result.cut.push({ ...at, ...cut });
       settings.onProgress?.({
         type: 'cell',
         notebook,
@@ -272,7 +252,7 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
       });
       if (!error) continue;
       const { ename, evalue, traceback } = error;
-      const failure = { codeCell, cellIndex: cellIndex + 1, source: cell.source, ename, evalue, traceback };
+      const failure = { ...at, source: cell.source, ename, evalue, traceback };
       if (outcome.status !== 'died' && !outcome.killed && settings.allowErrors) {
         result.storedErrors.push(failure);
         continue;
@@ -283,20 +263,23 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
     }
     if (signal?.aborted) {
       result.status = 'cancelled';
-      return finish();
+    } else {
+      ensureCellIds(nb);
+      writeNotebookAtomic(target, nb);
+      result.written = target;
     }
-    ensureCellIds(nb);
-    writeNotebookAtomic(target, nb);
-    result.written = target;
   } catch (error) {
     result.status = signal?.aborted ? 'cancelled' : 'failed';
     result.message = (error as Error).message;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await kernel.shutdown();
+    if (kernel) await kernel.shutdown();
+    else if (opened && !(opened instanceof Error)) opened.kernel.then((k) => k.kill()).catch(() => {});
     release();
   }
-  return finish();
+  result.seconds = elapsed();
+  settings.onProgress?.({ type: 'end', result });
+  return result;
 }
 
 /** Runs one cell into `cell`; returns the outcome, the stored error output and what was cut, if any. */
@@ -308,11 +291,8 @@ async function runCell(
 ): Promise<{ outcome: ExecuteOutcome; error?: ErrorOutput; cut?: OutputCut }> {
   const outputs = new CellOutputs(displays, settings.maxOutput);
   const outcome = await kernel.execute(cell.source, {
-    timeoutMs: settings.timeout * 1000,
-    interruptGraceMs: settings.interruptGrace * 1000,
-    outputWaitMs: settings.outputWait * 1000,
+    ...settings,
     onIopub: (message) => outputs.handle(message),
-    signal: settings.signal,
   });
   if (outcome.status === 'cancelled') return { outcome };
   if (outcome.lost) outputs.markLost(outcome.lost);
@@ -352,7 +332,7 @@ async function runCell(
 }
 
 /** Header dates as nbclient stores them: ISO 8601 in UTC with microseconds, `2026-01-02T03:04:05.678000Z`. */
-export function nbclientTiming(timing: Timing): Record<string, string> {
+function nbclientTiming(timing: Timing): Record<string, string> {
   const stored: Record<string, string> = {};
   for (const [key, date] of Object.entries(timing)) {
     const utc = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(?:Z|[+-]00:?00)$/.exec(date);
