@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as zmq from 'zeromq';
 import { KERNEL_PRELOAD } from '../kernelspec';
 import { DEFAULTS } from './defaults';
@@ -30,19 +32,10 @@ const PRELOADS = [
 
 /** Free TCP ports on loopback, as jupyter_client picks them (bind to port 0, read, release). */
 async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, LOOPBACK, () => resolve(server));
-        }),
-    ),
-  );
+  const servers = Array.from({ length: count }, () => net.createServer().listen(0, LOOPBACK));
+  await Promise.all(servers.map((server) => once(server, 'listening')));
   const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(servers.map((server) => once(server.close(), 'close')));
   return ports;
 }
 
@@ -98,13 +91,10 @@ export interface ExecuteOutcome {
   timing: Timing;
 }
 
-/** Deadlines of one cell, in ms (by default DEFAULTS'), and where its outputs go. */
-export interface ExecuteOptions {
-  /** Until the reply (0: none); then SIGINT, and `interruptGraceMs` later the kernel is killed. */
-  timeoutMs?: number;
-  interruptGraceMs?: number;
-  /** How long the cell's outputs may trail its reply, counted from the last one, until `idle`. */
-  outputWaitMs?: number;
+/** A cell's limits, in seconds (DEFAULTS documents them and their defaults), and where its outputs go. */
+export interface ExecuteOptions extends Partial<
+  Pick<typeof DEFAULTS, 'timeout' | 'interruptGrace' | 'outputWait'>
+> {
   /** Receives every iopub message of this request but its status, in order. */
   onIopub: (message: Message) => void;
   signal?: AbortSignal;
@@ -114,8 +104,8 @@ export interface StartOptions {
   argv: string[];
   cwd: string;
   env?: NodeJS.ProcessEnv;
-  /** Time to wait for the kernel to answer kernel_info_request, in ms. */
-  startTimeoutMs?: number;
+  /** Seconds to wait for the kernel to answer kernel_info_request (DEFAULTS.startTimeout). */
+  startTimeout?: number;
   /** Aborting gives up waiting for the kernel (and kills it). */
   signal?: AbortSignal;
   /** Written into the connection file (Jupyter's `kernel_name`). */
@@ -133,21 +123,30 @@ interface Pending {
 }
 
 const TIMEOUT = Symbol('timeout');
-type Stop = 'died' | 'cancelled';
+
+/** Why a wait ended before its promise: the kernel exited, or the caller's signal aborted. */
+class Stopped extends Error {
+  constructor(readonly reason: 'died' | 'cancelled') {
+    super(reason);
+  }
+}
 
 export class KernelClient {
   readonly session = randomUUID();
   readonly exited: Promise<ExitInfo>;
   /** kernel_info_reply content (language_info and so on). */
   info: JsonObject = {};
+  /** What the kernel printed outside of cells (start-up failures, crashes), last 8 kB. */
+  log = '';
   private exit: ExitInfo | null = null;
+  /** Rejects when the kernel exits: every wait races it. */
+  private readonly died: Promise<never>;
   private readonly pending = new Map<string, Pending>();
   private readonly shell = new zmq.Dealer({ linger: 0 });
   private readonly control = new zmq.Dealer({ linger: 0 });
   // No receive high-water mark: ZeroMQ's I/O thread drains the kernel's publisher into this process at
   // once, so the kernel never drops outputs because this process was busy (the default is 1000).
   private readonly iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
-  private output = '';
   private closed = false;
 
   private constructor(
@@ -158,12 +157,14 @@ export class KernelClient {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve((this.exit = { code, signal })));
       child.once('error', (error) => {
-        this.output += String(error);
+        this.log += String(error);
         resolve((this.exit = { code: null, signal: null }));
       });
     });
+    this.died = this.exited.then(() => Promise.reject(new Stopped('died')));
+    this.died.catch(() => {}); // only the waits racing it care
     const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-LOG_CHARS);
+      this.log = (this.log + chunk.toString('utf8')).slice(-LOG_CHARS);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -206,17 +207,12 @@ export class KernelClient {
     void kernel.readLoop(kernel.control, 'onShell');
     void kernel.readLoop(kernel.iopub, 'onIopub');
     try {
-      await kernel.waitForReady(options.startTimeoutMs ?? DEFAULTS.startTimeout * 1000, options.signal);
+      await kernel.waitForReady((options.startTimeout ?? DEFAULTS.startTimeout) * 1000, options.signal);
     } catch (error) {
       await kernel.kill();
       throw error;
     }
     return kernel;
-  }
-
-  /** What the kernel printed outside of cells (start-up failures, crashes), last 8 kB. */
-  get log(): string {
-    return this.output;
   }
 
   get pid(): number | undefined {
@@ -241,7 +237,7 @@ export class KernelClient {
         if (parent) this.pending.get(parent)?.[kind](message);
       }
     } catch (error) {
-      if (!this.closed) this.output += `socket error: ${String(error)}\n`;
+      if (!this.closed) this.log += `socket error: ${String(error)}\n`;
     }
   }
 
@@ -251,14 +247,26 @@ export class KernelClient {
     await socket.send(encode(message, this.key));
   }
 
-  /** Resolves when the kernel exits or `signal` aborts; `dispose` stops listening. */
-  private stop(signal?: AbortSignal): { stopped: Promise<Stop>; dispose: () => void } {
+  /**
+   * `promise`'s value, or TIMEOUT after `ms` (Infinity: no deadline); throws Stopped if the kernel exits
+   * or `signal` aborts first.
+   */
+  private async wait<T>(promise: Promise<T>, ms: number, signal?: AbortSignal): Promise<T | typeof TIMEOUT> {
+    let timer: NodeJS.Timeout | undefined;
     let onAbort = (): void => {};
-    const cancelled = new Promise<Stop>((resolve) => (onAbort = () => resolve('cancelled')));
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const stopped = Promise.race([this.exited.then((): Stop => 'died'), cancelled]);
-    return { stopped, dispose: () => signal?.removeEventListener('abort', onAbort) };
+    const limits = new Promise<typeof TIMEOUT>((resolve, reject) => {
+      onAbort = () => reject(new Stopped('cancelled'));
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (Number.isFinite(ms)) timer = setTimeout(() => resolve(TIMEOUT), Math.max(0, ms));
+    });
+    try {
+      // `promise` first: a reply that came before the kernel exited still counts.
+      return await Promise.race([promise, this.died, limits]);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /**
@@ -270,34 +278,31 @@ export class KernelClient {
     const replied = deferred();
     const subscribed = deferred();
     const ready = Promise.all([replied.promise, subscribed.promise]);
-    const { stopped, dispose } = this.stop(signal);
+    let answered = false;
     const sent: string[] = [];
     try {
-      for (;;) {
+      do {
         const message = request(this.session, 'kernel_info_request', {});
         sent.push(message.header.msg_id);
         await this.send(this.shell, message, {
           onShell: (reply) => {
             this.info = reply.content;
+            answered = true;
             replied.resolve();
           },
           onIopub: () => subscribed.resolve(),
         });
         // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge.
-        const wait = Math.min(replied.done ? 100 : 1000, deadline - Date.now());
-        const result = await first(ready, stopped, Math.max(1, wait));
-        if (result === 'died') {
-          throw new Error(`kernel exited during start-up (${describeExit(this.exit)})\n${this.log}`);
-        }
-        if (result === 'cancelled') throw new Error('cancelled while the kernel was starting');
-        if (result !== TIMEOUT) return;
-        if (Date.now() >= deadline) {
-          throw new Error(`kernel did not answer within ${timeoutMs / 1000} s\n${this.log}`);
-        }
-      }
+        const wait = Math.min(answered ? 100 : 1000, deadline - Date.now());
+        if ((await this.wait(ready, Math.max(1, wait), signal)) !== TIMEOUT) return;
+      } while (Date.now() < deadline);
+      throw new Error(`kernel did not answer within ${timeoutMs / 1000} s\n${this.log}`);
+    } catch (error) {
+      if (!(error instanceof Stopped)) throw error;
+      if (error.reason === 'cancelled') throw new Error('cancelled while the kernel was starting');
+      throw new Error(`kernel exited during start-up (${describeExit(this.exit)})\n${this.log}`);
     } finally {
       for (const id of sent) this.pending.delete(id);
-      dispose();
     }
   }
 
@@ -307,23 +312,21 @@ export class KernelClient {
    * rejects for kernel trouble: a dead kernel, a timeout or the signal are outcomes.
    */
   async execute(code: string, given: ExecuteOptions): Promise<ExecuteOutcome> {
-    const options = {
-      timeoutMs: DEFAULTS.timeout * 1000,
-      interruptGraceMs: DEFAULTS.interruptGrace * 1000,
-      outputWaitMs: DEFAULTS.outputWait * 1000,
-      ...given,
-    };
+    const options = { ...DEFAULTS, ...given };
     const timing: Timing = {};
-    if (!this.alive) return { status: 'died', executionCount: null, killed: false, exit: this.exit!, timing };
+    const outcome = (status: ExecuteOutcome['status'], more?: Partial<ExecuteOutcome>): ExecuteOutcome => ({
+      status,
+      executionCount: null,
+      killed: false,
+      timing,
+      ...more,
+    });
+    if (!this.alive) return outcome('died', { exit: this.exit! });
     const message = request(this.session, 'execute_request', executeContent(code));
     const reply = deferred<Message>();
     const idle = deferred();
     let lastMessage = 0;
-    const { stopped, dispose } = this.stop(options.signal);
-    const died = async (killed: boolean): Promise<ExecuteOutcome> => {
-      await delay(100); // let outputs already on the wire arrive
-      return { status: killed ? 'timeout' : 'died', executionCount: null, killed, exit: this.exit!, timing };
-    };
+    let interrupted = false;
     try {
       await this.send(this.shell, message, {
         onShell: (m) => {
@@ -337,8 +340,7 @@ export class KernelClient {
           const type = m.header.msg_type;
           if (type === 'status') {
             const state = m.content.execution_state;
-            if (state === 'busy') timing['iopub.status.busy'] = m.header.date;
-            if (state === 'idle') timing['iopub.status.idle'] = m.header.date;
+            if (state === 'busy' || state === 'idle') timing[`iopub.status.${state}`] = m.header.date;
             if (state === 'idle') idle.resolve();
             return;
           }
@@ -346,52 +348,41 @@ export class KernelClient {
           options.onIopub(m);
         },
       });
-      // 1. The reply, within the cell's time limit; then SIGINT, and the kernel is killed past the grace.
-      let answer = await first(reply.promise, stopped, options.timeoutMs);
-      const interrupted = answer === TIMEOUT;
-      if (interrupted) {
+      // 1. The reply, within the cell's time limit (0: none); then SIGINT, and past the grace, kill.
+      let answer = await this.wait(reply.promise, options.timeout * 1000 || Infinity, options.signal);
+      if (answer === TIMEOUT) {
+        interrupted = true;
         this.interrupt();
-        answer = await first(reply.promise, stopped, options.interruptGraceMs);
+        answer = await this.wait(reply.promise, options.interruptGrace * 1000 || Infinity, options.signal);
         if (answer === TIMEOUT) {
           await this.kill();
-          return {
-            status: 'timeout',
-            executionCount: null,
-            killed: true,
-            exit: this.exit ?? undefined,
-            timing,
-          };
+          return outcome('timeout', { killed: true, exit: this.exit ?? undefined });
         }
       }
-      if (answer === 'cancelled') return { status: 'cancelled', executionCount: null, killed: false, timing };
-      if (answer === 'died') return died(interrupted); // a timed-out cell whose interrupt was fatal
       // 2. The `idle` status: outputs may trail the reply (large ones do) and keep the wait going;
       // silence without `idle` means iopub dropped messages.
       let lost: string | undefined;
-      for (;;) {
-        const left = lastMessage + options.outputWaitMs - Date.now();
-        const state = left > 0 ? await first(idle.promise, stopped, left) : TIMEOUT;
-        if (state === 'cancelled')
-          return { status: 'cancelled', executionCount: null, killed: false, timing };
-        if (state === 'died') return died(interrupted);
-        if (state !== TIMEOUT) break;
-        if (Date.now() - lastMessage >= options.outputWaitMs) {
-          lost =
-            `the kernel's idle status for this cell never arrived (${options.outputWaitMs / 1000} s ` +
-            'after its last message): iopub dropped messages, so outputs may be missing';
-          break;
-        }
+      const left = (): number => lastMessage + options.outputWait * 1000 - Date.now();
+      while (!lost && (await this.wait(idle.promise, left(), options.signal)) === TIMEOUT) {
+        if (left() > 0) continue; // a message came meanwhile
+        lost =
+          `the kernel's idle status for this cell never arrived (${options.outputWait} s ` +
+          'after its last message): iopub dropped messages, so outputs may be missing';
       }
-      const content = (answer as Message).content;
+      const { content } = answer;
       const executionCount = typeof content.execution_count === 'number' ? content.execution_count : null;
-      if (interrupted) return { status: 'timeout', executionCount, killed: false, lost, timing };
       // ipykernel (and the d2l-ts preload) say 'aborted'; the spec's older word is 'abort'.
       const aborted = content.status === 'aborted' || content.status === 'abort';
-      const status = content.status === 'ok' ? 'ok' : aborted ? 'abort' : 'error';
-      return { status, executionCount, killed: false, lost, timing };
+      const status = interrupted ? 'timeout' : content.status === 'ok' ? 'ok' : aborted ? 'abort' : 'error';
+      return outcome(status, { executionCount, lost });
+    } catch (error) {
+      if (!(error instanceof Stopped)) throw error;
+      if (error.reason === 'cancelled') return outcome('cancelled');
+      await delay(100); // let outputs already on the wire arrive
+      // A timed-out cell whose interrupt was fatal counts as timed out.
+      return outcome(interrupted ? 'timeout' : 'died', { killed: interrupted, exit: this.exit! });
     } finally {
       this.pending.delete(message.header.msg_id);
-      dispose();
     }
   }
 
@@ -404,8 +395,7 @@ export class KernelClient {
     const reply = deferred<Message>();
     const iopub = deferred<Message[]>();
     const published: Message[] = [];
-    const settled = Promise.all([reply.promise, iopub.promise]);
-    void settled.then(() => this.pending.delete(message.header.msg_id));
+    void Promise.all([reply.promise, iopub.promise]).then(() => this.pending.delete(message.header.msg_id));
     void this.send(this.shell, message, {
       onShell: (m) => reply.resolve(m),
       onIopub: (m) => {
@@ -426,7 +416,7 @@ export class KernelClient {
     if (this.alive) {
       const message = request(this.session, 'shutdown_request', { restart: false });
       await this.send(this.control, message, { onShell: () => {}, onIopub: () => {} }).catch(() => {});
-      await first(this.exited, never, graceMs);
+      await this.wait(this.exited, graceMs).catch(() => {});
     }
     await this.kill();
   }
@@ -434,7 +424,7 @@ export class KernelClient {
   /** Kills the kernel's process group and releases sockets and the connection file. */
   async kill(): Promise<void> {
     this.killNow(false);
-    await first(this.exited, never, 2000);
+    await this.wait(this.exited, 2000).catch(() => {});
     this.close();
   }
 
@@ -477,38 +467,9 @@ function trace(direction: '>>' | '<<', message: Message): void {
   );
 }
 
-const never = new Promise<never>(() => {});
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A promise with its resolve, and whether it has been called. */
-function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void; done: boolean } {
-  const d = { done: false } as { promise: Promise<T>; resolve: (value: T) => void; done: boolean };
-  d.promise = new Promise<T>((resolve) => {
-    d.resolve = (value) => {
-      d.done = true;
-      resolve(value);
-    };
-  });
-  return d;
-}
-
-/** The first of `promise` and `stopped` to settle, or TIMEOUT after `ms` (0 or Infinity: no deadline). */
-async function first<T>(
-  promise: Promise<T>,
-  stopped: Promise<Stop>,
-  ms: number,
-): Promise<T | Stop | typeof TIMEOUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline =
-    ms > 0 && Number.isFinite(ms)
-      ? new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), ms)))
-      : never;
-  try {
-    return await Promise.race([promise, stopped, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** A promise with its resolve (Node 22's Promise.withResolvers). */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((settle) => (resolve = settle));
+  return { promise, resolve };
 }

@@ -30,19 +30,6 @@ export interface Notebook {
 
 const joined = (value: unknown): string => (Array.isArray(value) ? value.join('') : String(value ?? ''));
 
-/** Multi-line strings are stored as lists of lines; in memory they are plain strings. */
-function joinMimeBundle(data: unknown): JsonObject {
-  const bundle: JsonObject = { ...(data as JsonObject) };
-  for (const [mime, value] of Object.entries(bundle)) {
-    if (Array.isArray(value) && !isJsonMime(mime)) bundle[mime] = value.join('');
-  }
-  return bundle;
-}
-
-function isJsonMime(mime: string): boolean {
-  return mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'));
-}
-
 export function parseNotebook(text: string, file: string): Notebook {
   let raw: unknown;
   try {
@@ -60,7 +47,10 @@ export function parseNotebook(text: string, file: string): Notebook {
     for (const output of cell.outputs ?? []) {
       if (output.output_type === 'stream') output.text = joined(output.text);
       if (output.output_type === 'display_data' || output.output_type === 'execute_result') {
-        output.data = joinMimeBundle(output.data);
+        output.data = mapBundle(output.data, (mime, value) =>
+          // Multi-line strings are stored as lists of lines (JSON data is stored as it is).
+          Array.isArray(value) && !/^application\/(.*\+)?json$/.test(mime) ? value.join('') : value,
+        );
       }
     }
   }
@@ -82,16 +72,9 @@ export function splitLines(text: string): string[] {
   );
 }
 
-/** nbformat.v4.rwbase._split_mimebundle: text/*, SVG and JavaScript become lists of lines. */
-function splitMimeBundle(data: JsonObject): JsonObject {
-  const bundle: JsonObject = {};
-  for (const [mime, value] of Object.entries(data)) {
-    const split =
-      typeof value === 'string' &&
-      (mime.startsWith('text/') || mime === 'image/svg+xml' || mime === 'application/javascript');
-    bundle[mime] = split ? splitLines(value) : value;
-  }
-  return bundle;
+/** A MIME bundle with each value mapped. */
+function mapBundle(data: JsonObject, map: (mime: string, value: unknown) => unknown): JsonObject {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([mime, value]) => [mime, map(mime, value)]));
 }
 
 /** The file text nbformat.write would produce. */
@@ -106,7 +89,15 @@ export function serializeNotebook(nb: Notebook): string {
       out.outputs = cell.outputs.map((output) => {
         if (output.output_type === 'stream') return { ...output, text: splitLines(output.text) };
         if (output.output_type === 'display_data' || output.output_type === 'execute_result') {
-          return { ...output, data: splitMimeBundle(output.data) };
+          // nbformat.v4.rwbase._split_mimebundle: text/*, SVG and JavaScript become lists of lines.
+          const lines = (mime: string): boolean =>
+            mime.startsWith('text/') || mime === 'image/svg+xml' || mime === 'application/javascript';
+          return {
+            ...output,
+            data: mapBundle(output.data, (mime, value) =>
+              typeof value === 'string' && lines(mime) ? splitLines(value) : value,
+            ),
+          };
         }
         return output;
       });

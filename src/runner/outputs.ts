@@ -33,29 +33,8 @@ export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | Er
 const object = (value: unknown): JsonObject =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : {};
 
-/** Outputs that carry a display_id, across the notebook, so update_display_data can reach them. */
-export class DisplayRegistry {
-  private readonly byId = new Map<string, (DisplayDataOutput | ExecuteResultOutput)[]>();
-
-  update(id: string, content: JsonObject): void {
-    for (const output of this.byId.get(id) ?? []) {
-      output.data = object(content.data);
-      output.metadata = object(content.metadata);
-    }
-  }
-
-  register(id: string, output: DisplayDataOutput | ExecuteResultOutput): void {
-    this.byId.set(id, [...(this.byId.get(id) ?? []), output]);
-  }
-
-  forget(outputs: readonly Output[]): void {
-    for (const [id, list] of this.byId)
-      this.byId.set(
-        id,
-        list.filter((o) => !outputs.includes(o)),
-      );
-  }
-}
+/** Outputs that carry a display_id, by id, across the notebook, so update_display_data can reach them. */
+export type Displays = Map<string, (DisplayDataOutput | ExecuteResultOutput)[]>;
 
 /** What a cell's saved outputs lack: cut at the size limit, or lost on the way (ZeroMQ dropped them). */
 export interface OutputCut {
@@ -90,9 +69,10 @@ export class CellOutputs {
   private note: StreamOutput | null = null;
   private droppedChars = 0;
   private droppedOutputs = 0;
+  private lost?: string;
 
   constructor(
-    private readonly displays: DisplayRegistry,
+    private readonly displays: Displays,
     private readonly limit = 0,
   ) {}
 
@@ -109,7 +89,10 @@ export class CellOutputs {
       typeof displayId === 'string' &&
       (msg_type === 'display_data' || msg_type === 'update_display_data')
     ) {
-      this.displays.update(displayId, content);
+      for (const output of this.displays.get(displayId) ?? []) {
+        output.data = object(content.data);
+        output.metadata = object(content.metadata);
+      }
       if (msg_type === 'update_display_data') return;
     }
     const output = fromMessage(msg_type, content);
@@ -120,7 +103,7 @@ export class CellOutputs {
     }
     if (!this.fits(output)) return;
     if (typeof displayId === 'string' && output.output_type === 'display_data') {
-      this.displays.register(displayId, output);
+      this.displays.set(displayId, [...(this.displays.get(displayId) ?? []), output]);
     }
     this.add(output);
   }
@@ -130,14 +113,17 @@ export class CellOutputs {
     this.outputs.push(output);
   }
 
-  /** Appends a note from the runner on stderr. */
-  pushNote(text: string): void {
-    this.outputs.push({ output_type: 'stream', name: 'stderr', text });
+  /** Records that outputs may be missing, and why, with a note on stderr. */
+  markLost(why: string): void {
+    this.lost = why;
+    this.outputs.push({ output_type: 'stream', name: 'stderr', text: `\n[d2l-ts runner: ${why}]\n` });
   }
 
-  /** What the saved outputs lack for size, or null when they are whole. */
+  /** What the saved outputs lack (cut for size, or lost), or null when they are whole. */
   get cut(): OutputCut | null {
-    return this.note ? { droppedChars: this.droppedChars, droppedOutputs: this.droppedOutputs } : null;
+    if (!this.note && !this.lost) return null;
+    const dropped = { droppedChars: this.droppedChars, droppedOutputs: this.droppedOutputs };
+    return this.lost ? { ...dropped, lost: this.lost } : dropped;
   }
 
   /** The final outputs, streams coalesced, with the truncation note filled in. */
@@ -190,7 +176,11 @@ export class CellOutputs {
   }
 
   private clear(): void {
-    this.displays.forget(this.outputs);
+    for (const [id, list] of this.displays)
+      this.displays.set(
+        id,
+        list.filter((o) => !this.outputs.includes(o)),
+      );
     this.outputs = [];
     this.size = 0;
     this.note = null;

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { lockFile, lockFileFor, readOnlyReason, tempFileFor } from './files';
 import { describeExit, KernelClient, type ExecuteOutcome, type Timing } from './kernel';
 import { chooseKernel } from './kernelspecs';
-import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell, type Notebook } from './notebook';
-import { CellOutputs, DisplayRegistry, type ErrorOutput, type OutputCut } from './outputs';
+import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell } from './notebook';
+import { CellOutputs, type Displays, type ErrorOutput, type OutputCut } from './outputs';
 import { checkParameters, injectParameters } from './parameters';
 import { checkTargets, commonFolder, targetOf } from './paths';
 import { DEFAULTS } from './defaults';
@@ -123,7 +123,7 @@ function open(notebook: string, settings: Settings): Opened {
     cwd: path.dirname(path.resolve(notebook)),
     env: choice.env ? { ...process.env, ...choice.env } : undefined,
     kernelName: choice.name,
-    startTimeoutMs: settings.startTimeout * 1000,
+    startTimeout: settings.startTimeout,
     signal: settings.signal,
     orphanCleanup: { files: [tempFileFor(real)], locks: [lockFileFor(real)] },
   });
@@ -201,47 +201,30 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
     cut: [],
     seconds: 0,
   };
-  const finish = (): NotebookResult => {
-    result.seconds = elapsed();
-    settings.onProgress?.({ type: 'end', result });
-    return result;
-  };
   const { signal } = settings;
-
   let release = (): void => {};
-  let kernel: KernelClient;
-  let nb: Notebook;
-  let target: string;
+  let kernel: KernelClient | undefined;
+  const onAbort = (): void => kernel?.killNow();
   try {
     if (opened instanceof Error || opened === undefined) throw opened ?? new Error('cancelled');
-    target = opened.target;
+    const { target } = opened;
     if (settings.out) fs.mkdirSync(path.dirname(target), { recursive: true });
     release = lockFile(realTarget(target));
     // Read again under the lock (the early start read it before), so no other run's write is lost.
-    nb = readNotebook(notebook);
+    const nb = readNotebook(notebook);
     injectParameters(nb, settings.parameters);
     result.cells = nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
     if (signal?.aborted) throw new Error('cancelled');
     settings.onProgress?.({ type: 'start', notebook, cells: result.cells });
     kernel = await opened.kernel;
-  } catch (error) {
-    release();
-    if (!(opened instanceof Error)) opened?.kernel.then((k) => k.kill()).catch(() => {});
-    result.status = signal?.aborted ? 'cancelled' : 'failed';
-    result.message = (error as Error).message;
-    return finish();
-  }
-
-  const onAbort = (): void => kernel.killNow();
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     // Like nbclient: record the kernel's language_info in the notebook.
     const languageInfo = kernel.info.language_info;
     if (languageInfo && typeof languageInfo === 'object') nb.metadata.language_info = languageInfo;
-    const displays = new DisplayRegistry();
+    const displays: Displays = new Map();
     let codeCell = 0;
-    for (const [cellIndex, cell] of nb.cells.entries()) {
+    for (const [index, cell] of nb.cells.entries()) {
       if (cell.cell_type !== 'code') continue;
       if (isEmpty(cell)) {
         // Jupyter runs nothing for an empty cell, and numbers nothing.
@@ -249,17 +232,14 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
         cell.execution_count = null;
         continue;
       }
-      codeCell++;
+      const at = { codeCell: ++codeCell, cellIndex: index + 1 };
       const cellStarted = Date.now();
       const { outcome, error, cut } = await runCell(kernel, cell, displays, settings);
-      if (outcome.status === 'cancelled') {
-        result.status = 'cancelled';
-        return finish();
-      }
+      if (outcome.status === 'cancelled') break; // the signal aborted: see below
       const seconds = (Date.now() - cellStarted) / 1000;
       result.executed++;
       result.cellSeconds.push(seconds);
-      if (cut) result.cut.push({ codeCell, cellIndex: cellIndex + 1, ...cut });
+      if (cut) result.cut.push({ ...at, ...cut });
       settings.onProgress?.({
         type: 'cell',
         notebook,
@@ -272,7 +252,7 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
       });
       if (!error) continue;
       const { ename, evalue, traceback } = error;
-      const failure = { codeCell, cellIndex: cellIndex + 1, source: cell.source, ename, evalue, traceback };
+      const failure = { ...at, source: cell.source, ename, evalue, traceback };
       if (outcome.status !== 'died' && !outcome.killed && settings.allowErrors) {
         result.storedErrors.push(failure);
         continue;
@@ -283,60 +263,57 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
     }
     if (signal?.aborted) {
       result.status = 'cancelled';
-      return finish();
+    } else {
+      ensureCellIds(nb);
+      writeNotebookAtomic(target, nb);
+      result.written = target;
     }
-    ensureCellIds(nb);
-    writeNotebookAtomic(target, nb);
-    result.written = target;
   } catch (error) {
     result.status = signal?.aborted ? 'cancelled' : 'failed';
     result.message = (error as Error).message;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await kernel.shutdown();
+    if (kernel) await kernel.shutdown();
+    else if (opened && !(opened instanceof Error)) opened.kernel.then((k) => k.kill()).catch(() => {});
     release();
   }
-  return finish();
+  result.seconds = elapsed();
+  settings.onProgress?.({ type: 'end', result });
+  return result;
 }
 
 /** Runs one cell into `cell`; returns the outcome, the stored error output and what was cut, if any. */
 async function runCell(
   kernel: KernelClient,
   cell: Cell,
-  displays: DisplayRegistry,
+  displays: Displays,
   settings: Settings,
 ): Promise<{ outcome: ExecuteOutcome; error?: ErrorOutput; cut?: OutputCut }> {
   const outputs = new CellOutputs(displays, settings.maxOutput);
   const outcome = await kernel.execute(cell.source, {
-    timeoutMs: settings.timeout * 1000,
-    interruptGraceMs: settings.interruptGrace * 1000,
-    outputWaitMs: settings.outputWait * 1000,
+    ...settings,
     onIopub: (message) => outputs.handle(message),
-    signal: settings.signal,
   });
   if (outcome.status === 'cancelled') return { outcome };
-  if (outcome.lost) outputs.pushNote(`\n[d2l-ts runner: ${outcome.lost}]\n`);
-  const runnerError = (ename: string, evalue: string, traceback: string[] = []): void =>
-    outputs.push({ output_type: 'error', ename, evalue, traceback });
+  if (outcome.lost) outputs.markLost(outcome.lost);
+  // The runner's own errors: the cell's limit, or a dead kernel (with what it printed).
+  let error: ErrorOutput | undefined;
   if (outcome.status === 'timeout') {
-    runnerError(
-      'TimeoutError',
-      outcome.killed
-        ? `cell timed out after ${settings.timeout} s; the interrupt did not stop it, so the kernel was killed`
-        : `cell timed out after ${settings.timeout} s and was interrupted`,
-    );
+    const evalue = outcome.killed
+      ? `cell timed out after ${settings.timeout} s; the interrupt did not stop it, so the kernel was killed`
+      : `cell timed out after ${settings.timeout} s and was interrupted`;
+    error = { output_type: 'error', ename: 'TimeoutError', evalue, traceback: [] };
   } else if (outcome.status === 'died') {
-    const log = kernel.log ? kernel.log.trimEnd().split('\n') : [];
-    runnerError('KernelDied', `the kernel died while running this cell (${describeExit(outcome.exit)})`, log);
+    const evalue = `the kernel died while running this cell (${describeExit(outcome.exit)})`;
+    error = {
+      output_type: 'error',
+      ename: 'KernelDied',
+      evalue,
+      traceback: kernel.log ? kernel.log.trimEnd().split('\n') : [],
+    };
   }
-  const sizeCut = outputs.cut;
-  const cut = outcome.lost
-    ? {
-        droppedChars: sizeCut?.droppedChars ?? 0,
-        droppedOutputs: sizeCut?.droppedOutputs ?? 0,
-        lost: outcome.lost,
-      }
-    : (sizeCut ?? undefined);
+  if (error) outputs.push(error);
+  const cut = outputs.cut ?? undefined;
   cell.outputs = outputs.finish();
   cell.execution_count = outcome.executionCount;
   for (const output of cell.outputs) {
@@ -344,7 +321,7 @@ async function runCell(
   }
   if (settings.recordTiming) cell.metadata.execution = nbclientTiming(outcome.timing);
   if (outcome.status === 'ok') return { outcome, cut };
-  let error = [...cell.outputs].reverse().find((o): o is ErrorOutput => o.output_type === 'error');
+  error ??= [...cell.outputs].reverse().find((o): o is ErrorOutput => o.output_type === 'error');
   if (!error) {
     const why =
       outcome.status === 'abort' ? 'the kernel aborted the request' : 'the cell failed without an error';
@@ -355,7 +332,7 @@ async function runCell(
 }
 
 /** Header dates as nbclient stores them: ISO 8601 in UTC with microseconds, `2026-01-02T03:04:05.678000Z`. */
-export function nbclientTiming(timing: Timing): Record<string, string> {
+function nbclientTiming(timing: Timing): Record<string, string> {
   const stored: Record<string, string> = {};
   for (const [key, date] of Object.entries(timing)) {
     const utc = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(?:Z|[+-]00:?00)$/.exec(date);

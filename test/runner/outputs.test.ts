@@ -1,11 +1,5 @@
 /** outputs.ts without a kernel: iopub messages to nbformat outputs, in linear time, within a limit. */
-import {
-  applyCarriageReturns,
-  CellOutputs,
-  coalesceStreams,
-  DisplayRegistry,
-  type Output,
-} from '../../src/runner/outputs';
+import { applyCarriageReturns, CellOutputs, coalesceStreams, type Output } from '../../src/runner/outputs';
 import { request, type Message } from '../../src/runner/wire';
 
 const message = (msg_type: string, content: Message['content']): Message => ({
@@ -37,13 +31,13 @@ describe('CellOutputs', () => {
   });
 
   it('keeps stderr as a stream when the cell succeeded', () => {
-    const cell = new CellOutputs(new DisplayRegistry());
+    const cell = new CellOutputs(new Map());
     cell.handle(stream('stderr', 'Error: only logged\n'));
     expect(cell.finish()).toEqual([{ output_type: 'stream', name: 'stderr', text: 'Error: only logged\n' }]);
   });
 
   it('updates displays by display_id across cells and honours clear_output(wait)', () => {
-    const displays = new DisplayRegistry();
+    const displays = new Map();
     const first = new CellOutputs(displays);
     first.handle(
       message('display_data', { data: { 'text/plain': 'v1' }, metadata: {}, transient: { display_id: 'd' } }),
@@ -94,7 +88,7 @@ describe('output processing in linear time', () => {
   it('handles a 10⁷-character line and 10⁶ stream messages without stalling', () => {
     const line = 'x'.repeat(10_000_000) + '\r' + 'y'.repeat(10) + '\n';
     expect(applyCarriageReturns(line)).toBe('y'.repeat(10) + '\n');
-    const cell = new CellOutputs(new DisplayRegistry(), 0);
+    const cell = new CellOutputs(new Map(), 0);
     for (let i = 0; i < 1_000_000; i++) cell.handle(stream('stdout', `line ${i}\n`));
     const outputs = cell.finish();
     expect(outputs).toHaveLength(1);
@@ -106,7 +100,7 @@ describe('CellOutputs with a limit', () => {
   const text = (o: Output): string => (o as { text: string }).text;
 
   it('cuts past the limit with a note in the outputs and counts what it dropped', () => {
-    const cell = new CellOutputs(new DisplayRegistry(), 100);
+    const cell = new CellOutputs(new Map(), 100);
     for (let i = 0; i < 30; i++) cell.handle(stream('stdout', '0123456789'));
     const outputs = cell.finish();
     expect(outputs.map((o) => [o.output_type, (o as { name?: string }).name])).toEqual([
@@ -119,7 +113,7 @@ describe('CellOutputs with a limit', () => {
   });
 
   it('starts afresh after a clear_output', () => {
-    const cleared = new CellOutputs(new DisplayRegistry(), 10);
+    const cleared = new CellOutputs(new Map(), 10);
     cleared.handle(stream('stdout', 'x'.repeat(50)));
     cleared.handle({ ...stream('stdout', ''), header: { ...header, msg_type: 'clear_output' }, content: {} });
     cleared.handle(stream('stdout', 'short'));

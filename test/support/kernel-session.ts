@@ -15,7 +15,7 @@ export class KernelSession {
   private constructor(private readonly client: KernelClient) {}
 
   static async start(argv: string[], cwd: string): Promise<KernelSession> {
-    return new KernelSession(await KernelClient.start({ argv, cwd, startTimeoutMs: 60_000 }));
+    return new KernelSession(await KernelClient.start({ argv, cwd, startTimeout: 60 }));
   }
 
   send(msgType: string, content: JsonObject): Exchange {
