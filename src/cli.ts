@@ -120,7 +120,11 @@ async function run(argv: string[]): Promise<number> {
   if (values.kernel?.trim() === '') throw new UsageError('--kernel: expected a name');
   let notebooks: string[];
   if (positionals.length > 0) {
-    notebooks = findNotebooks(positionals);
+    try {
+      notebooks = findNotebooks(positionals);
+    } catch (error) {
+      throw new UsageError((error as Error).message); // a path that does not exist or is no notebook
+    }
   } else {
     const folder = path.join(PROJECT_ROOT, 'notebooks');
     notebooks = fs.existsSync(folder) ? findNotebooks([folder]).map(shown) : [];

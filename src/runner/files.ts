@@ -139,6 +139,15 @@ export function readOnlyReason(file: string): string | null {
   return null;
 }
 
+/** The file a write to `file` lands in: symlinks followed (a new file: its absolute path). */
+export function realTarget(file: string): string {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+
 /**
  * Replaces the content of `file` with `text` so that readers see the old or the new file, never a mix:
  * through a temporary file (synced, with the old mode and owner) renamed over it. A symlink is followed
@@ -146,10 +155,9 @@ export function readOnlyReason(file: string): string | null {
  * sees the new content; the complete temporary copy is kept until that write is done.
  */
 export function replaceFile(file: string, text: string): void {
-  let target = path.resolve(file);
+  const target = realTarget(file);
   let stat: fs.Stats | null = null;
   try {
-    target = fs.realpathSync(file);
     stat = fs.statSync(target);
   } catch {
     // a new file

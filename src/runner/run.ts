@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { lockFile, lockFileFor, readOnlyReason, tempFileFor } from './files';
+import { lockFile, lockFileFor, readOnlyReason, realTarget, tempFileFor } from './files';
 import { describeExit, KernelClient, type ExecuteOutcome, type Timing } from './kernel';
 import { chooseKernel } from './kernelspecs';
 import { ensureCellIds, readNotebook, writeNotebookAtomic, type Cell } from './notebook';
@@ -88,15 +88,6 @@ export interface NotebookResult {
 type Settings = typeof DEFAULTS & RunOptions & { outBase?: string };
 
 const isEmpty = (cell: Cell): boolean => cell.cell_type === 'code' && cell.source.trim() === '';
-
-/** The file a write to `file` lands in: symlinks followed, as replaceFile does. */
-function realTarget(file: string): string {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return path.resolve(file);
-  }
-}
 
 /** A notebook read and checked, with its kernel starting (started early to hide its start-up time). */
 interface Opened {

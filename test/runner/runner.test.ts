@@ -166,6 +166,9 @@ describe('cli run', () => {
     const { code, stderr } = await cli(['run', '--jobs', '0']).done;
     expect(code).toBe(2);
     expect(stderr).toContain("--jobs: expected a positive integer, got '0'");
+    const missing = await cli(['run', 'no-such-notebook.ipynb']).done;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such-notebook.ipynb');
   });
 
   /** Starts the CLI on a notebook whose second cell never ends; resolves once that cell runs. */
