@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { kernelSpec } from '../src/kernelspec';
 import { PROJECT_ROOT } from '../src/paths';
 import { KernelClient } from '../src/runner/kernel';
+import { statFields } from '../src/runner/launcher';
 import { median } from './report';
 
 const FIRST_CELL = "import * as d2l from 'd2l';\nimport * as tf from '@tensorflow/tfjs-node';";
@@ -31,15 +32,14 @@ interface Contestant {
   firstCell: boolean;
 }
 
-/** The kernel's user + system CPU seconds so far (Linux), or NaN. */
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS;
-  } catch {
-    return NaN;
-  }
+/**
+ * A process's user + system CPU seconds so far (Linux), or NaN; with `children`, those of its finished
+ * children and theirs (proc(5)'s utime + stime, or cutime + cstime).
+ */
+export function cpuSeconds(pid: number | undefined, children = false): number {
+  const fields = pid === undefined ? null : statFields(pid);
+  const at = children ? 13 : 11;
+  return fields ? (Number(fields[at]) + Number(fields[at + 1])) / TICKS : NaN;
 }
 
 /** The kernelspec's argv with the preload as it was at `ref`. */

@@ -12,11 +12,12 @@
  * machine's cores is the floor of any parallel runner, and the table prints it.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { installKernelSpec } from '../src/kernelspec';
 import { readNotebook } from '../src/runner/notebook';
+import { cpuSeconds } from './kernel-start';
 import { median } from './report';
 import { PROJECT_ROOT } from '../src/paths';
 
@@ -72,27 +73,11 @@ function shape(file: string): string {
   );
 }
 
-/** CPU seconds of this process's finished children and theirs (Linux), or NaN elsewhere. */
-function childrenCpuSeconds(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // Fields 16 and 17, cutime and cstime, in USER_HZ (100 per second on Linux).
-    const [cutime, cstime] = stat
-      .slice(stat.lastIndexOf(')') + 2)
-      .split(' ')
-      .slice(13, 15)
-      .map(Number);
-    return (cutime + cstime) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 /** Wall and CPU seconds of `run`, which runs child processes to their end. */
 function timed(run: () => void): { wall: number; cpu: number } {
-  const [t0, cpu0] = [performance.now(), childrenCpuSeconds()];
+  const [t0, cpu0] = [performance.now(), cpuSeconds(process.pid, true)];
   run();
-  return { wall: (performance.now() - t0) / 1000, cpu: childrenCpuSeconds() - cpu0 };
+  return { wall: (performance.now() - t0) / 1000, cpu: cpuSeconds(process.pid, true) - cpu0 };
 }
 
 export function compareWithNbconvert(
