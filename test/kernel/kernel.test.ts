@@ -210,8 +210,8 @@ describe('the d2l-ts kernel', () => {
     expect(traceback.join('\n')).not.toMatch(internals);
   });
 
-  test('post_execute hooks run once when their cell ends, before it goes idle, a failing cell too', async () => {
-    const hooks = 'const hooks = (globalThis as any)[Symbol.for("d2l-ts.postExecute")] as Set<() => void>;\n';
+  test("the host object's cell-end hooks run once when their cell ends, before it goes idle, a failing cell too", async () => {
+    const hooks = 'const hooks = { add: (globalThis as any)[Symbol.for("d2l-ts.kernel")].atCellEnd };\n';
     const texts = async ({ iopub }: Exchange) =>
       (await iopub).filter((m) => m.header.msg_type === 'stream').map((m) => m.content.text);
     const ok = kernel.execute(`${hooks}hooks.add(() => console.log("ended"));\nconsole.log("ran");`);
