@@ -11,6 +11,7 @@ import { tfjsNodeInstalled } from '../support/helpers';
 import { concurrentSends } from '../support/zeromq-burst';
 import { KernelSession, type Exchange } from '../support/kernel-session';
 import type { JsonObject } from '../../src/runner/wire';
+import { KEY } from '../../src/kernel/host';
 import { PROJECT_ROOT } from '../../src/paths';
 
 test('with the preload, concurrent sends on one socket all go out (bare zeromq rejects them: canaries.test.ts)', () => {
@@ -231,7 +232,7 @@ describe('the d2l-ts kernel', () => {
   });
 
   test("the host object's cell-end hooks run once when their cell ends, before it goes idle, a failing cell too", async () => {
-    const hooks = 'const hooks = { add: (globalThis as any)[Symbol.for("d2l-ts.kernel")].atCellEnd };\n';
+    const hooks = `const hooks = { add: (globalThis as any)[Symbol.for(${JSON.stringify(KEY.description)})].atCellEnd };\n`;
     const texts = async ({ iopub }: Exchange) =>
       (await iopub).filter((m) => m.header.msg_type === 'stream').map((m) => m.content.text);
     const ok = kernel.execute(`${hooks}hooks.add(() => console.log("ended"));\nconsole.log("ran");`);
