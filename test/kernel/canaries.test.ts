@@ -36,6 +36,25 @@ describe('tslab', () => {
     // tslab's public display sends by the same sender: d2l's fallback in a kernel without the host.
     expect(source).toMatch(/exports\.lastWriteDisplayData = writeDisplayData/);
   });
+
+  test("its executor reports a diagnostic as console.error('%s%d:%d - %s', ...) and wraps a cell as (async) function(exports, require) (src/kernel/executor.js reads both)", () => {
+    const source = fs.readFileSync(require.resolve('tslab/dist/executor'), 'utf8');
+    expect(source).toContain('console.error("%s%d:%d - %s", ');
+    expect(source).toContain('"(async function(exports, require) { "');
+    expect(source).toContain('"(function(exports, require) { "');
+  });
+
+  test('its launcher switches to the tslab found from the working directory (src/kernel/find-tslab.js and d2l follow it)', () => {
+    const source = fs.readFileSync(require.resolve('tslab/dist/main'), 'utf8');
+    expect(source).toMatch(/traverseAncestorDirs\(process\.cwd\(\)\)/);
+    expect(source).toMatch(/createRequire\)\(process\.cwd\(\)\)/);
+  });
+
+  test("its public API has what d2l's fallback uses (d2l/src/figure/display.ts)", () => {
+    const tslab = require('tslab'); // eslint-disable-line @typescript-eslint/no-require-imports
+    expect(typeof tslab.display.png).toBe('function');
+    expect(typeof tslab.newDisplay().png).toBe('function');
+  });
 });
 
 test('zeromq rejects a send while another is in flight (src/kernel/queued-sends.js queues them)', () => {
