@@ -1,6 +1,6 @@
 // TensorFlow reads these from the real environment when tfjs-node loads. d2l sets them before it
 // loads tfjs-node, but inside jest's sandbox process.env is a copy: set them here, for the workers.
-require('./d2l/dist/tf-log').quietTensorFlowLog();
+require('./d2l/src/tf-log').quietTensorFlowLog();
 
 /** @type {import('jest').Config} */
 module.exports = {

@@ -1,23 +1,23 @@
 /**
  * What d2l.Animator costs a training loop: section 3.2's loop for 10 epochs (1000 minibatches, a few
  * seconds), once with the board updated every 5 minibatches and once without, alternated in one
- * process. The board's messages go to a stand-in for tslab's sender that serialises and signs each one
- * as the kernel does (JSON, HMAC-SHA256); the cell's end is the d2l-ts kernel's post_execute hook,
+ * process. The board's messages go to the fake kernel of the tests (test/support/fake-kernel.ts, the
+ * kernel's host object), which here serialises and signs each one as the kernel does (JSON, HMAC-SHA256);
+ * the cell's end is the host object's cell-end hook,
  * where the board draws its final figure with the PNG, timed apart. Budget (issue 21): the board adds at
  * most 10 % to the loop, plus that one final rendering.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { d2l } from './d2l';
+import { fakeKernel, type FakeKernel } from '../test/support/fake-kernel';
 
 const [NUM_EPOCHS, BATCH_SIZE, LR, EVERY] = [10, 10, 0.03, 5];
 
-/** Stands in for the kernel: tslab's display sender, and the post_execute hooks of the d2l-ts preload. */
-function fakeKernel(): { messages: () => number; endCell: () => void } {
-  const jupyter = require('tslab/dist/jupyter'); // eslint-disable-line @typescript-eslint/no-require-imports
+/** The d2l-ts kernel's host object, its messages serialised and signed as the kernel sends them (JSON, HMAC-SHA256). */
+function signingKernel(): FakeKernel {
   const key = randomBytes(32).toString('hex');
-  let sent = 0;
-  jupyter.lastWriteDisplayData = (content: object, update: boolean) => {
+  return fakeKernel(({ update, ...content }) => {
     const header = {
       msg_id: randomBytes(16).toString('hex'),
       msg_type: update ? 'update_display_data' : 'display_data',
@@ -25,17 +25,7 @@ function fakeKernel(): { messages: () => number; endCell: () => void } {
     const hmac = createHmac('sha256', key);
     for (const part of [header, {}, {}, content]) hmac.update(JSON.stringify(part));
     hmac.digest('hex');
-    sent++;
-  };
-  const hooks = new Set<() => void>();
-  (globalThis as Record<symbol, unknown>)[Symbol.for('d2l-ts.postExecute')] = hooks;
-  return {
-    messages: () => sent,
-    endCell: () => {
-      for (const hook of hooks) hook();
-      hooks.clear();
-    },
-  };
+  });
 }
 
 /**
@@ -44,7 +34,7 @@ function fakeKernel(): { messages: () => number; endCell: () => void } {
  */
 async function train(
   board: boolean,
-  kernel: ReturnType<typeof fakeKernel>,
+  kernel: FakeKernel,
 ): Promise<{ loop: number; cpu: number; inAdd: number; final: number }> {
   const [features, labels] = tf.tidy(() => d2l.synthetic_data(tf.tensor1d([2, -3.4]), 4.2, 1000));
   const w = tf.variable(tf.randomNormal([2, 1], 0, 0.01));
@@ -86,14 +76,14 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 /** Runs the comparison `repeats` times (off and on alternated, the order flipped each repeat); a table. */
 export async function boardBench(repeats: number): Promise<{ text: string; result: object }> {
   const backend = await d2l.ready();
-  const kernel = fakeKernel();
+  const kernel = signingKernel();
   await train(true, kernel); // warm-up: the first figure loads vega and resvg
   const runs: Record<'off' | 'on', Array<Awaited<ReturnType<typeof train>>>> = { off: [], on: [] };
   for (let r = 0; r < repeats; r++) {
     for (const board of r % 2 === 0 ? [false, true] : [true, false]) {
-      const sent = kernel.messages();
+      const sent = kernel.outputs.length;
       runs[board ? 'on' : 'off'].push(await train(board, kernel));
-      if (!board && kernel.messages() !== sent)
+      if (!board && kernel.outputs.length !== sent)
         throw new Error('board bench: the loop without a board sent messages');
     }
   }

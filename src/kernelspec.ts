@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROJECT_ROOT } from './paths';
+import { findTslab } from './kernel/find-tslab';
 
 export const KERNEL_NAME = 'd2l-ts';
 export const DISPLAY_NAME = 'TypeScript (d2l-ts)';
@@ -19,15 +20,15 @@ export interface KernelSpec {
   metadata: { [key: string]: unknown };
 }
 
-/** Absolute path of the tslab launcher in this project's node_modules. */
+/** Absolute path of the tslab launcher that runs in `root` (src/kernel/find-tslab.js's rule): this project's. */
 export function tslabBin(root: string = PROJECT_ROOT): string {
-  let pkg: string;
+  let dir: string;
   try {
-    pkg = require.resolve('tslab/package.json', { paths: [root] });
+    dir = findTslab(root);
   } catch {
     throw new Error(`tslab is not installed under ${root}: run \`npm install\` first`);
   }
-  return path.join(path.dirname(pkg), 'bin', 'tslab');
+  return path.join(dir, 'bin', 'tslab');
 }
 
 /** Preloaded into tslab: the patches of src/kernel/ that make it answer as ipykernel does. */

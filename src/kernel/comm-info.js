@@ -7,7 +7,7 @@
 const shell = require('./shell');
 
 /** @type {string[]} */
-const replaces = [];
+const needs = [];
 
 function install() {
   shell.intercept((request) =>
@@ -17,4 +17,4 @@ function install() {
   );
 }
 
-module.exports = { replaces, install };
+module.exports = { needs, install };

@@ -9,6 +9,7 @@
 // - ZmqServer.handleExecute: also sends `execute_input` (tslab never does, so nbconvert leaves execution
 //   counts empty), the cell's last expression as `execute_result` (tslab prints it on stdout) and its
 //   error as an `error` message (tslab prints it on stderr).
+// It tells host.js when a cell starts (with the sender of its outputs) and when it ends.
 // And, through shell.js, aborts the execute requests that were waiting unread on the shell socket when a
 // cell failed (ipykernel aborts what is waiting when a cell fails; tslab's queue never saw them).
 'use strict';
@@ -16,9 +17,9 @@ const path = require('node:path');
 const executor = require('./executor');
 const shell = require('./shell');
 const { compileError, thrownError } = require('./tracebacks');
-const postExecute = require('./post-execute');
+const host = require('./host');
 
-const replaces = [
+const needs = [
   'jupyter.JupyterHandlerImpl.prototype.handleExecute',
   'jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl',
   'util.TaskCanceledError',
@@ -55,7 +56,8 @@ function install(tslab) {
       const count = await this.execQueue.add(() => {
         cell = executor.begin(this.execCount + 1, source);
         hooks?.onStart(cell.count);
-        return this.handleExecuteImpl(request, writeStream, writeDisplayData).finally(postExecute.run);
+        host.cellStarted(writeDisplayData);
+        return this.handleExecuteImpl(request, writeStream, writeDisplayData).finally(host.cellEnded);
       });
       const done = /** @type {import('./executor').Cell | null} */ (cell);
       if (done?.result !== undefined) hooks?.onResult(count.count, done.result);
@@ -132,4 +134,4 @@ function install(tslab) {
   });
 }
 
-module.exports = { replaces, install };
+module.exports = { needs, install };

@@ -12,7 +12,7 @@
 const util = require('node:util');
 const vm = require('node:vm');
 
-const replaces = ['executor.createExecutor'];
+const needs = ['executor.createExecutor'];
 
 /**
  * The cell now running.
@@ -103,4 +103,4 @@ function install(tslab) {
   };
 }
 
-module.exports = { replaces, install, begin, end, cells };
+module.exports = { needs, install, begin, end, cells };

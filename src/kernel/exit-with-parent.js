@@ -1,3 +1,4 @@
+// @ts-check
 // Preloaded into kernels started by the runner (node --require): when the runner dies, even by SIGKILL,
 // the kernel must not live on as an orphan (tslab itself never notices), nor its connection file with
 // the key, nor the runner's temporary and lock files. A worker thread watches for the change of parent,

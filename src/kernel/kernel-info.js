@@ -8,7 +8,7 @@
 'use strict';
 const shell = require('./shell');
 
-const replaces = ['jupyter.JupyterHandlerImpl.prototype.handleKernel'];
+const needs = ['jupyter.JupyterHandlerImpl.prototype.handleKernel'];
 
 /** @param {typeof import('./tslab')} tslab */
 function install(tslab) {
@@ -41,4 +41,4 @@ function install(tslab) {
   );
 }
 
-module.exports = { replaces, install };
+module.exports = { needs, install };

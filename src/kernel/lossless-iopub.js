@@ -1,3 +1,4 @@
+// @ts-check
 // Preloaded into the tslab kernels the runner starts (node --require), next to exit-with-parent.js.
 // A ZeroMQ publisher drops messages once 1000 wait to be sent (its high-water mark): a cell printing
 // 500,000 lines in a loop lost most of them, with nothing to tell. Unlimited, the kernel keeps every
@@ -5,16 +6,20 @@
 // set before bind, which tslab calls on its iopub socket: this wraps Publisher.bind, a public method.
 // If zeromq cannot be found this does nothing, and the runner still reports a missing idle status.
 'use strict';
-const fs = require('node:fs');
-const path = require('node:path');
+const { findTslab } = require('./find-tslab');
 
 try {
-  // The zeromq of the kernel being started (its script is argv[1], e.g. node_modules/tslab/bin/tslab).
-  const zmq = require(require.resolve('zeromq', { paths: [path.dirname(fs.realpathSync(process.argv[1]))] }));
+  // The zeromq of the tslab that runs (find-tslab.js's rule).
+  /** @type {{ Publisher: { prototype: { bind: (address: string) => Promise<void>, sendHighWaterMark: number } } }} */
+  const zmq = require(require.resolve('zeromq', { paths: [findTslab()] }));
   const bind = zmq.Publisher.prototype.bind;
   Object.defineProperty(zmq.Publisher.prototype, 'bind', {
     configurable: true,
     writable: true,
+    /**
+     * @this {{ sendHighWaterMark: number }}
+     * @param {string} address
+     */
     value: function bindWithoutDrops(address) {
       this.sendHighWaterMark = 0;
       return bind.call(this, address);

@@ -8,9 +8,10 @@
 //                    only requests queued behind a failure aborted (tracebacks.js: the error's text)
 // - kernel-info.js   a complete language_info; history_request answered
 // - comm-info.js     comm_info_request answered with a comm_info_reply
-// - post-execute.js  IPython's post_execute event: hooks run when a cell ends, before its reply
 // - types.js         only the @types packages the project names type-loaded (a faster start)
 // - shell.js         requests answered before tslab sees them (used by the three above)
+// - host.js          the host object d2l displays its figures by (a bundle, an updated output, a
+//                    cell-end hook), published only when every patch is installed
 // The runner adds exit-with-parent.js and lossless-iopub.js to the kernels it starts.
 // Plain JavaScript because the kernel runs without tsx; tsc checks it (// @ts-check, JSDoc types).
 'use strict';
@@ -21,12 +22,9 @@
 /** @type {{ enableCompileCache?: () => unknown }} */ (require('node:module')).enableCompileCache?.();
 
 // TensorFlow's start-up log kept off the kernel's stderr (which Jupyter shows in the server's terminal)
-// for notebooks that import @tensorflow/tfjs-node without d2l; d2l owns the settings.
-try {
-  require(require.resolve('d2l/dist/tf-log', { paths: [__dirname] })).quietTensorFlowLog();
-} catch {
-  process.emitWarning('d2l-ts kernel: d2l is not built (npm run build), so TensorFlow logs its start-up');
-}
+// for notebooks that import @tensorflow/tfjs-node without d2l: the settings d2l uses, from their one
+// plain-JavaScript module (loadable whether d2l is built or not).
+require('../../d2l/src/tf-log').quietTensorFlowLog();
 
 const tslab = require('./tslab');
 
@@ -38,12 +36,11 @@ const PATCHES = [
   require('./kernel-info'),
   require('./comm-info'),
   require('./types'),
+  require('./host'), // last: published only with execute.js installed, which feeds it
 ];
 
-/** The tslab internals the patches replace but that this tslab lacks (an upgrade moved them). */
-const missing = PATCHES.flatMap((patch) => patch.replaces).filter(
-  (name) => tslab.internal(name) === undefined,
-);
+/** The tslab internals the patches need but that this tslab lacks (an upgrade moved them). */
+const missing = PATCHES.flatMap((patch) => patch.needs).filter((name) => tslab.internal(name) === undefined);
 
 if (missing.length === 0) {
   for (const patch of PATCHES) patch.install(tslab);

@@ -7,10 +7,10 @@
 'use strict';
 
 /**
- * Replaces no tslab function: it wraps zeromq's own send, for tslab's callers.
+ * Needs no tslab internal: it wraps zeromq's own send, for tslab's callers.
  * @type {string[]}
  */
-const replaces = [];
+const needs = [];
 
 /** Each socket's last send, settled either way; absent while the socket has no send in flight. */
 const tails = new WeakMap();
@@ -46,4 +46,4 @@ function install(tslab) {
   }
 }
 
-module.exports = { replaces, install };
+module.exports = { needs, install };

@@ -7,7 +7,7 @@
 'use strict';
 const { decode, encode, replyTo, routingIds } = require('./wire');
 
-const replaces = ['jupyter.ZmqServer.prototype.handleShellMessage'];
+const needs = ['jupyter.ZmqServer.prototype.handleShellMessage'];
 
 /** @typedef {{ msgType: string, content: import('./wire').JsonObject }} Answer */
 /** @typedef {(request: import('./wire').Message, socket: import('./tslab').Socket) => Answer | undefined} Interceptor */
@@ -50,4 +50,4 @@ function install(tslab) {
   };
 }
 
-module.exports = { replaces, install, intercept };
+module.exports = { needs, install, intercept };

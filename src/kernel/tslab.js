@@ -1,9 +1,11 @@
 // @ts-check
 // The tslab copy the kernel runs, and the internals of it (tslab 1.0.22's dist/*.js, not its public
-// API) that the patches replace. Each patch lists the names it needs in `replaces`; the preload checks
+// API) that the patches replace. Each patch lists the names it needs in `needs`; the preload checks
 // them all before installing any, and test/kernel/canaries.test.ts fails when one has moved.
+// Which copy: find-tslab.js, the project's one rule.
 'use strict';
 const path = require('node:path');
+const { findTslab } = require('./find-tslab');
 
 /** @typedef {import('./wire').JsonObject} JsonObject */
 /** @typedef {(name: 'stdout' | 'stderr', text: string) => void} WriteStream */
@@ -43,8 +45,7 @@ const path = require('node:path');
  * @returns {Promise<JsonObject>}
  */
 
-/** tslab switches to a node_modules/tslab found from the working directory (the notebook's folder), else this project's. */
-const dir = path.dirname(require.resolve('tslab/package.json', { paths: [process.cwd(), __dirname] }));
+const dir = findTslab();
 
 /**
  * A module as tslab's copy resolves it (its zeromq, its TypeScript).

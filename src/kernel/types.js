@@ -11,7 +11,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const replaces = ['converter.createConverter'];
+const needs = ['converter.createConverter'];
 
 /**
  * `node` and the @types packages (without the `@types/` prefix) named in the dependencies of each
@@ -58,4 +58,4 @@ function install(tslab) {
   };
 }
 
-module.exports = { replaces, install, projectTypes };
+module.exports = { needs, install, projectTypes };

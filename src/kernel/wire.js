@@ -84,6 +84,24 @@ function routingIds(frames) {
 }
 
 /**
+ * A new message's header: a fresh msg_id, the time now, this protocol version.
+ * @param {string} msgType
+ * @param {string} session
+ * @param {string} username
+ * @returns {Header}
+ */
+function header(msgType, session, username) {
+  return {
+    msg_id: randomUUID(),
+    msg_type: msgType,
+    session,
+    username,
+    date: new Date().toISOString(),
+    version: PROTOCOL_VERSION,
+  };
+}
+
+/**
  * A kernel's message answering `parent` (a reply, a status, an output): same session and user.
  * @param {Header} parent
  * @param {string} msgType
@@ -92,18 +110,11 @@ function routingIds(frames) {
  */
 function replyTo(parent, msgType, content) {
   return {
-    header: {
-      msg_id: randomUUID(),
-      msg_type: msgType,
-      session: parent.session,
-      username: parent.username,
-      date: new Date().toISOString(),
-      version: PROTOCOL_VERSION,
-    },
+    header: header(msgType, parent.session, parent.username),
     parent_header: parent,
     metadata: {},
     content,
   };
 }
 
-module.exports = { DELIMITER, PROTOCOL_VERSION, sign, encode, decode, routingIds, replyTo };
+module.exports = { DELIMITER, PROTOCOL_VERSION, sign, encode, decode, routingIds, header, replyTo };

@@ -2,9 +2,8 @@
  * The Jupyter wire protocol as the runner speaks it: framing and signing are src/kernel/wire.js (the
  * kernel's patches use the same code); here, the requests a client sends.
  */
-import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { PROTOCOL_VERSION, type JsonObject, type Message } from '../kernel/wire';
+import { header, type JsonObject, type Message } from '../kernel/wire';
 
 export { DELIMITER, PROTOCOL_VERSION, decode, encode } from '../kernel/wire';
 export type { Header, JsonObject, Message } from '../kernel/wire';
@@ -20,14 +19,7 @@ function username(): string {
 /** A request from this client: a fresh msg_id, no parent. */
 export function request(session: string, msg_type: string, content: JsonObject): Message {
   return {
-    header: {
-      msg_id: randomUUID(),
-      msg_type,
-      session,
-      username: username(),
-      date: new Date().toISOString(),
-      version: PROTOCOL_VERSION,
-    },
+    header: header(msg_type, session, username()),
     parent_header: {},
     metadata: {},
     content,

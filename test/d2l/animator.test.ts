@@ -1,37 +1,15 @@
 /**
- * d2l.Animator: points recorded everywhere; in a tslab cell, one output shown and then updated in
+ * d2l.Animator: points recorded everywhere; in a notebook cell, one output shown and then updated in
  * place, redraws throttled without their PNG, and the last state drawn with its PNG when the cell ends.
- * The kernel side runs in a node process that loads tslab's own modules, as plot-kernel.test.ts does.
+ * The kernel is the fake one built on the kernel's host object (test/support/fake-kernel.ts); in a
+ * tslab kernel without it, the last state comes by a timer: test/kernel/degraded.test.ts.
  */
-import { execFileSync } from 'child_process';
 import * as d2l from 'd2l';
+import { fakeKernel, type FakeKernel } from '../support/fake-kernel';
 
 const { tf } = d2l;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Message = {
-  msg: { data: Record<string, unknown>; transient: { display_id?: string } };
-  update: boolean;
-};
-
-/** Runs `body` (an async function body with `animator`, `sleep` and `endCell` in scope) in a fake cell. */
-function inCell(body: string, { hooks = true } = {}): { messages: Message[]; spec: unknown } {
-  const script = `
-    const jupyter = require('tslab/dist/jupyter');
-    const messages = [];
-    jupyter.lastWriteDisplayData = (msg, update) => messages.push({ msg, update });
-    const hooks = new Set();
-    if (${hooks}) globalThis[Symbol.for('d2l-ts.postExecute')] = hooks;
-    const endCell = () => { for (const hook of hooks) hook(); hooks.clear(); };
-    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-    const d2l = require('d2l');
-    const animator = new d2l.Animator({ xlabel: 'epoch', legend: ['train', 'test'] });
-    (async () => {
-      ${body}
-      console.log(JSON.stringify({ messages, spec: animator.figure().spec }));
-    })();`;
-  const out = execFileSync(process.execPath, ['-e', script], { cwd: __dirname, encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop() ?? '');
-}
 const VEGA_LITE = 'application/vnd.vegalite.v5+json';
 
 describe('outside a notebook', () => {
@@ -82,58 +60,58 @@ describe('outside a notebook', () => {
 });
 
 describe('in a notebook cell', () => {
-  test('one display_data, then update_display_data with the same id; the last, at the end of the cell, has the PNG and every point', () => {
-    const { messages, spec } = inCell(`
-      for (let i = 1; i <= 4; i++) { await animator.add(i, [1 / i, 2 / i]); await sleep(300); }
-      endCell();`);
+  let kernel: FakeKernel;
+  let animator: d2l.Animator;
+  beforeEach(() => {
+    kernel = fakeKernel();
+    animator = new d2l.Animator({ xlabel: 'epoch', legend: ['train', 'test'] });
+  });
+  afterEach(() => kernel.close());
+
+  test('one display_data, then update_display_data with the same id; the last, at the end of the cell, has the PNG and every point', async () => {
+    for (let i = 1; i <= 4; i++) {
+      await animator.add(i, [1 / i, 2 / i]);
+      await sleep(300);
+    }
+    kernel.endCell();
+    const messages = kernel.outputs;
+    const spec = animator.figure().spec;
     expect(messages.map((m) => m.update)).toEqual([false, true, true, true, true]);
-    const ids = new Set(messages.map((m) => m.msg.transient.display_id));
+    const ids = new Set(messages.map((m) => m.transient.display_id));
     expect(ids.size).toBe(1);
     expect([...ids][0]).toMatch(/^[0-9a-f]{16}$/);
     // Spaced further apart than the throttle, each add is drawn at once, without a PNG.
-    expect(messages.slice(0, 4).map((m) => Object.keys(m.msg.data).sort())).toEqual(
+    expect(messages.slice(0, 4).map((m) => Object.keys(m.data).sort())).toEqual(
       Array(4).fill([VEGA_LITE, 'text/plain']),
     );
-    const last = messages[4].msg.data;
+    const last = messages[4].data;
     expect(Object.keys(last).sort()).toEqual([VEGA_LITE, 'image/png', 'text/plain']);
     expect(last[VEGA_LITE]).toEqual(spec);
-    expect(messages[3].msg.data[VEGA_LITE]).toEqual(spec); // the last redraw was already complete
+    expect(messages[3].data[VEGA_LITE]).toEqual(spec); // the last redraw was already complete
   });
 
-  test('throttling drops the redraws in between but never the last state', () => {
-    const { messages, spec } = inCell(`
-      const start = Date.now();
-      for (let i = 1; i <= 400; i++) {
-        const until = Date.now() + 2; while (Date.now() < until) {} // a minibatch of work
-        await animator.add(i / 100, [1 / i, 2 / i]);
-      }
-      const seconds = (Date.now() - start) / 1000;
-      endCell();
-      messages.push({ seconds });`);
-    const seconds = (messages.pop() as unknown as { seconds: number }).seconds;
+  test('throttling drops the redraws in between but never the last state', async () => {
+    const start = Date.now();
+    for (let i = 1; i <= 400; i++) {
+      const until = Date.now() + 2;
+      while (Date.now() < until); // a minibatch of work
+      await animator.add(i / 100, [1 / i, 2 / i]);
+    }
+    const seconds = (Date.now() - start) / 1000;
+    kernel.endCell();
+    const messages = kernel.outputs;
+    const spec = animator.figure().spec;
     expect(messages.length).toBeGreaterThanOrEqual(3); // drawn while the loop ran
     expect(messages.length).toBeLessThanOrEqual(2 + Math.ceil(seconds / 0.25));
-    expect(messages.slice(0, -1).every((m) => m.msg.data['image/png'] === undefined)).toBe(true);
-    expect(messages[messages.length - 1].msg.data[VEGA_LITE]).toEqual(spec);
-    expect(messages[messages.length - 1].msg.data['image/png']).toEqual(expect.any(String));
+    expect(messages.slice(0, -1).every((m) => m.data['image/png'] === undefined)).toBe(true);
+    expect(messages[messages.length - 1].data[VEGA_LITE]).toEqual(spec);
+    expect(messages[messages.length - 1].data['image/png']).toEqual(expect.any(String));
   });
 
-  test('nothing new since the last PNG: the end of the cell draws nothing more', () => {
-    const { messages } = inCell(`
-      await animator.add(1, [1, 2]);
-      endCell();
-      endCell();`);
-    expect(messages.map((m) => Object.keys(m.msg.data).length)).toEqual([2, 3]);
-  });
-
-  test('in a tslab kernel without the post_execute hook, the last state is drawn shortly after the last add', () => {
-    const { messages, spec } = inCell(
-      `for (let i = 1; i <= 20; i++) await animator.add(i, [i, 2 * i]);
-       await sleep(600);`,
-      { hooks: false },
-    );
-    expect(messages.length).toBe(2);
-    expect(messages[1].msg.data['image/png']).toEqual(expect.any(String));
-    expect(messages[1].msg.data[VEGA_LITE]).toEqual(spec);
+  test('nothing new since the last PNG: the end of the cell draws nothing more', async () => {
+    await animator.add(1, [1, 2]);
+    kernel.endCell();
+    kernel.endCell();
+    expect(kernel.outputs.map((m) => Object.keys(m.data).length)).toEqual([2, 3]);
   });
 });

@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from '../../src/paths';
 import { concurrentSends } from '../support/zeromq-burst';
 
 describe('tslab', () => {
-  test("every internal the kernel's patches replace (src/kernel/*.js) is in the lock file's tslab", () => {
+  test("every internal the kernel's patches need (src/kernel/*.js) is in the lock file's tslab", () => {
     const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8'));
     const installed = JSON.parse(
       fs.readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'tslab', 'package.json'), 'utf8'),
@@ -29,9 +29,31 @@ describe('tslab', () => {
     expect(JSON.parse(out.stdout)).toEqual([]);
   });
 
-  test('its jupyter module sets lastWriteDisplayData for the running cell (d2l/src/figure/display.ts sends plots by it)', () => {
-    const source = fs.readFileSync(require.resolve('tslab/dist/jupyter'), 'utf8');
+  test("a cell's displays go through the writeDisplayData handleExecuteImpl is given (src/kernel/host.js sends by it)", () => {
+    const tslab = require('../../src/kernel/tslab'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const source = String(tslab.internal('jupyter.JupyterHandlerImpl.prototype.handleExecuteImpl'));
+    expect(source).toMatch(/^async handleExecuteImpl\(\w+, \w+, writeDisplayData\)/);
+    // tslab's public display sends by the same sender: d2l's fallback in a kernel without the host.
     expect(source).toMatch(/exports\.lastWriteDisplayData = writeDisplayData/);
+  });
+
+  test("its executor reports a diagnostic as console.error('%s%d:%d - %s', ...) and wraps a cell as (async) function(exports, require) (src/kernel/executor.js reads both)", () => {
+    const source = fs.readFileSync(require.resolve('tslab/dist/executor'), 'utf8');
+    expect(source).toContain('console.error("%s%d:%d - %s", ');
+    expect(source).toContain('"(async function(exports, require) { "');
+    expect(source).toContain('"(function(exports, require) { "');
+  });
+
+  test('its launcher switches to the tslab found from the working directory (src/kernel/find-tslab.js and d2l follow it)', () => {
+    const source = fs.readFileSync(require.resolve('tslab/dist/main'), 'utf8');
+    expect(source).toMatch(/traverseAncestorDirs\(process\.cwd\(\)\)/);
+    expect(source).toMatch(/createRequire\)\(process\.cwd\(\)\)/);
+  });
+
+  test("its public API has what d2l's fallback uses (d2l/src/figure/display.ts)", () => {
+    const tslab = require('tslab'); // eslint-disable-line @typescript-eslint/no-require-imports
+    expect(typeof tslab.display.png).toBe('function');
+    expect(typeof tslab.newDisplay().png).toBe('function');
   });
 });
 

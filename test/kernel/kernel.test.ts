@@ -10,6 +10,8 @@ import { KERNEL_PRELOAD, kernelSpec } from '../../src/kernelspec';
 import { tfjsNodeInstalled } from '../support/helpers';
 import { concurrentSends } from '../support/zeromq-burst';
 import { KernelSession, type Exchange } from '../support/kernel-session';
+import type { JsonObject } from '../../src/runner/wire';
+import { KEY } from '../../src/kernel/host';
 import { PROJECT_ROOT } from '../../src/paths';
 
 test('with the preload, concurrent sends on one socket all go out (bare zeromq rejects them: canaries.test.ts)', () => {
@@ -210,8 +212,27 @@ describe('the d2l-ts kernel', () => {
     expect(traceback.join('\n')).not.toMatch(internals);
   });
 
-  test('post_execute hooks run once when their cell ends, before it goes idle, a failing cell too', async () => {
-    const hooks = 'const hooks = (globalThis as any)[Symbol.for("d2l-ts.postExecute")] as Set<() => void>;\n';
+  test("d2l's plot and Animator show their figures through the host object, each as whole bundles", async () => {
+    const outputs = async (code: string) => {
+      const { reply, iopub } = kernel.execute(code);
+      expect((await reply).content.status).toBe('ok');
+      return (await iopub).filter((m) => /display_data$/.test(m.header.msg_type));
+    };
+    const keys = (m: { content: JsonObject }) => Object.keys(m.content.data as JsonObject).sort();
+    const all = ['application/vnd.vegalite.v5+json', 'image/png', 'text/plain'];
+    const plotted = await outputs("import * as d2l from 'd2l';\nd2l.plot([1, 2, 3], [[1, 4, 9]]);");
+    expect(plotted.map((m) => [m.header.msg_type, keys(m)])).toEqual([['display_data', all]]);
+    const animated = await outputs(
+      'const board = new d2l.Animator();\nfor (let i = 1; i <= 3; i++) await board.add(i, i * i);',
+    );
+    // The first redraw, then the last state with its PNG at the cell's end, in the same output.
+    expect(animated.map((m) => m.header.msg_type)).toEqual(['display_data', 'update_display_data']);
+    expect(keys(animated[1])).toEqual(all);
+    expect(new Set(animated.map((m) => (m.content.transient as JsonObject).display_id)).size).toBe(1);
+  });
+
+  test("the host object's cell-end hooks run once when their cell ends, before it goes idle, a failing cell too", async () => {
+    const hooks = `const hooks = { add: (globalThis as any)[Symbol.for(${JSON.stringify(KEY.description)})].atCellEnd };\n`;
     const texts = async ({ iopub }: Exchange) =>
       (await iopub).filter((m) => m.header.msg_type === 'stream').map((m) => m.content.text);
     const ok = kernel.execute(`${hooks}hooks.add(() => console.log("ended"));\nconsole.log("ran");`);

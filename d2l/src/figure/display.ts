@@ -1,6 +1,10 @@
 /**
- * Where a figure goes in a notebook: the running tslab cell's output, as one message holding the
- * whole MIME bundle, either once (`kernelDisplay`) or as one output updated in place (`updatingDisplay`).
+ * Where a figure goes in a notebook: the running cell's output, as one message holding the whole MIME
+ * bundle, either once (`kernelDisplay`) or as one output updated in place (`updatingDisplay`).
+ *
+ * In the d2l-ts kernel, by its host object (src/kernel/host.js), the only thing of the kernel d2l uses.
+ * In another tslab kernel, by tslab's public API, which sends one MIME type per message: the PNG alone.
+ * Outside a kernel, nowhere: `plot` returns the figure.
  */
 import { randomBytes } from 'crypto';
 import * as path from 'path';
@@ -8,51 +12,67 @@ import * as path from 'path';
 /** Shows a MIME bundle in the running cell's output. */
 export type Display = (data: Record<string, unknown>, metadata: Record<string, unknown>) => void;
 
-/** tslab's internal sender: a display_data (or, with `update`, update_display_data) message. */
-type WriteDisplayData = (
-  msg: { data: Record<string, unknown>; metadata: Record<string, unknown>; transient: object },
-  update: boolean,
-) => void;
-
-/** The exports of a tslab module the kernel has loaded (the copy it runs, found in require.cache). */
-function loaded(file: string): Array<Record<string, unknown> | undefined> {
-  return Object.keys(require.cache)
-    .filter((key) => key.endsWith(path.join('tslab', 'dist', file)))
-    .map((key) => require.cache[key]?.exports);
-}
-
 /**
- * tslab's `jupyter` module when it has the internal `lastWriteDisplayData`, which it sets for the
- * running cell (null until the first cell); undefined without tslab or when a tslab upgrade removed it.
+ * The key of the d2l-ts kernel's host object on `globalThis`; src/kernel/host.js publishes it
+ * (test/kernel/host.test.ts checks that the two sides agree).
  */
-function jupyterModule(): { lastWriteDisplayData?: WriteDisplayData | null } | undefined {
-  return loaded('jupyter.js').find((j) => j !== undefined && 'lastWriteDisplayData' in j);
+export const KERNEL_HOST = Symbol.for('d2l-ts.kernel');
+/** The version of the host object this code speaks. */
+export const HOST_VERSION = 1;
+
+type Bundle = Record<string, unknown>;
+
+/** The d2l-ts kernel's host object, as src/kernel/host.js defines it. */
+interface KernelHost {
+  readonly version: number;
+  /** One display_data with the whole bundle; with `displayId`, an output `update` can replace. */
+  display(data: Bundle, metadata: Bundle, displayId?: string): void;
+  update(displayId: string, data: Bundle, metadata: Bundle): void;
+  /** Runs `fn` once when the running cell ends, before the kernel replies. */
+  atCellEnd(fn: () => void): void;
 }
 
-/** tslab's public `display` and `newDisplay`: one MIME type per message. */
-interface PublicDisplay {
+function kernelHost(): KernelHost | undefined {
+  const host = (globalThis as Record<symbol, unknown>)[KERNEL_HOST] as { version?: unknown } | undefined;
+  return host?.version === HOST_VERSION ? (host as KernelHost) : undefined;
+}
+
+/** tslab's public display (its `display`, or an output of `newDisplay()`): one MIME type per message. */
+interface TslabDisplay {
   png(b: Uint8Array): void;
 }
-function tslabPublic(): { display?: PublicDisplay; newDisplay?: () => PublicDisplay } | undefined {
-  return loaded('public.js').find(
-    (p) => typeof (p?.display as PublicDisplay | undefined)?.png === 'function',
-  );
+
+/**
+ * The folder of the tslab that runs in `cwd`, by the kernel's rule (src/kernel/find-tslab.js, which d2l
+ * cannot load): tslab switches to a node_modules/tslab found from the working directory, else it is the
+ * one installed with this package. Undefined when there is none.
+ */
+export function findTslab(cwd: string = process.cwd()): string | undefined {
+  try {
+    return path.dirname(require.resolve('tslab/package.json', { paths: [cwd, __dirname] }));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * The running tslab cell's display, or undefined outside a tslab cell.
- *
- * tslab's public `display` sends one MIME type per message, and a front end would draw each. The
- * whole bundle goes in one message through `lastWriteDisplayData`, which tslab's `jupyter` module sets
- * for the running cell: internal API, so when it is gone we fall back to the public `display.png`.
+ * tslab's public API when this process is a tslab kernel (tslab's launcher is its main module) without
+ * the d2l-ts host object; undefined elsewhere, so that outside a kernel tslab is never loaded.
  */
+function plainTslab(): { display: TslabDisplay; newDisplay(): TslabDisplay } | undefined {
+  if (!/[\\/]tslab[\\/]bin[\\/]tslab$/.test(require.main?.filename ?? '')) return undefined;
+  const dir = findTslab();
+  return dir === undefined ? undefined : require(dir); // eslint-disable-line @typescript-eslint/no-require-imports
+}
+
+const pngOf = (data: Bundle): Buffer => Buffer.from(String(data['image/png']), 'base64');
+
+/** The running cell's display, or undefined outside a kernel. */
 export function kernelDisplay(): Display | undefined {
-  const jupyter = jupyterModule();
-  const write = jupyter?.lastWriteDisplayData;
-  if (typeof write === 'function') return (data, metadata) => write({ data, metadata, transient: {} }, false);
-  if (jupyter !== undefined || loaded('jupyter.js').length === 0) return undefined; // no cell, or no tslab
-  const display = tslabPublic()?.display;
-  return display && ((data) => display.png(Buffer.from(String(data['image/png']), 'base64')));
+  const host = kernelHost();
+  if (host !== undefined) return (data, metadata) => host.display(data, metadata);
+  const display = plainTslab()?.display;
+  return display && ((data) => display.png(pngOf(data)));
 }
 
 /** One output shown, then replaced in place. */
@@ -62,30 +82,28 @@ export interface UpdatingDisplay {
 }
 
 /**
- * An output of the running tslab cell that later calls replace, as tslab's public `newDisplay()` does
- * (`display_data` with a `display_id`, then `update_display_data`), but with the whole bundle in each
- * message; undefined outside a tslab cell. Without the internal sender it falls back to `newDisplay()`
- * with the PNG alone, skipping bundles without one. Each message goes through the sender tslab set for
- * the cell running when it is sent.
+ * An output of the running cell that later calls replace (`display_data` with a `display_id`, then
+ * `update_display_data`), with the whole bundle in each message; undefined outside a kernel. In a tslab
+ * kernel without the host object, tslab's `newDisplay()` with the PNG alone, skipping bundles without one.
  */
 export function updatingDisplay(): UpdatingDisplay | undefined {
-  const jupyter = jupyterModule();
-  if (typeof jupyter?.lastWriteDisplayData === 'function') {
-    const transient = { display_id: randomBytes(8).toString('hex') };
-    let update = false;
+  const host = kernelHost();
+  if (host !== undefined) {
+    const id = randomBytes(8).toString('hex');
+    let shown = false;
     return {
       show(data, metadata) {
-        jupyter.lastWriteDisplayData?.({ data, metadata, transient }, update);
-        update = true;
+        if (shown) host.update(id, data, metadata);
+        else host.display(data, metadata, id);
+        shown = true;
       },
     };
   }
-  if (jupyter !== undefined) return undefined; // tslab loaded, no cell running
-  const output = tslabPublic()?.newDisplay?.();
+  const output = plainTslab()?.newDisplay();
   return (
     output && {
       show(data) {
-        if (data['image/png'] !== undefined) output.png(Buffer.from(String(data['image/png']), 'base64'));
+        if (data['image/png'] !== undefined) output.png(pngOf(data));
       },
     }
   );
@@ -93,15 +111,15 @@ export function updatingDisplay(): UpdatingDisplay | undefined {
 
 /**
  * Calls `fn` once when the running cell ends, before the kernel replies, so that its output is part of
- * the cell wherever the notebook is run (JupyterLab, nbclient, the runner). The d2l-ts kernel calls the
- * functions it finds in the set at `Symbol.for('d2l-ts.postExecute')`, as IPython's `post_execute`
- * event lets matplotlib draw a cell's figures when the cell ends. In another tslab kernel, `fn` runs
- * `fallbackMs` after the last call instead: JupyterLab still updates the output by its display id.
+ * the cell wherever the notebook is run (JupyterLab, nbclient, the runner): the host object's cell-end
+ * hook, as IPython's `post_execute` event lets matplotlib draw a cell's figures when the cell ends.
+ * Without it (another tslab kernel), `fn` runs `fallbackMs` after the last call instead: JupyterLab
+ * still updates the output by its display id.
  */
 export function atCellEnd(fn: () => void, fallbackMs: number): void {
-  const hooks = (globalThis as Record<symbol, unknown>)[Symbol.for('d2l-ts.postExecute')];
-  if (hooks instanceof Set) {
-    hooks.add(fn);
+  const host = kernelHost();
+  if (host !== undefined) {
+    host.atCellEnd(fn);
     return;
   }
   const timers = fallbackTimers.get(fn);

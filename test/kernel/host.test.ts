@@ -1,0 +1,75 @@
+/**
+ * The one seam between d2l and the kernel: the host object src/kernel/host.js publishes and
+ * d2l/src/figure/display.ts reads, and the rule by which both find tslab. Each side writes its key and
+ * its rule once; these tests fail when they drift apart. The object over the wire: kernel.test.ts.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { HOST_VERSION, KERNEL_HOST, findTslab as d2lFindTslab } from 'd2l/dist/figure/display';
+import * as host from '../../src/kernel/host';
+import { findTslab } from '../../src/kernel/find-tslab';
+import { PROJECT_ROOT } from '../../src/paths';
+import { fakeKernel } from '../support/fake-kernel';
+
+test('d2l reads the host object by the key and the version the kernel publishes', () => {
+  expect(KERNEL_HOST).toBe(host.KEY);
+  expect(HOST_VERSION).toBe(host.VERSION);
+});
+
+describe('both sides find the same tslab', () => {
+  let local: string;
+  beforeAll(() => {
+    fs.mkdirSync(path.join(PROJECT_ROOT, 'tmp'), { recursive: true });
+    local = fs.mkdtempSync(path.join(PROJECT_ROOT, 'tmp', 'find-tslab-'));
+    const copy = path.join(local, 'node_modules', 'tslab');
+    fs.mkdirSync(copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, 'package.json'), '{"name": "tslab", "version": "0.0.0"}');
+  });
+  afterAll(() => fs.rmSync(local, { recursive: true, force: true }));
+
+  test.each([
+    ['the project', () => PROJECT_ROOT],
+    ['a notebook folder with its own tslab (tslab switches to it)', () => path.join(local, 'sub')],
+    ['a folder outside the project', () => os.tmpdir()],
+  ])('from %s', (_where, cwd) => {
+    expect(d2lFindTslab(cwd())).toBe(findTslab(cwd()));
+  });
+
+  test('a local copy wins over the project’s', () => {
+    expect(findTslab(local)).toBe(path.join(local, 'node_modules', 'tslab'));
+  });
+});
+
+describe('the host object', () => {
+  test('sends each bundle whole, by the running cell’s sender; an update names the display it replaces', () => {
+    const kernel = fakeKernel();
+    host.host.display({ 'text/plain': 'a', 'image/png': 'AA==' }, { m: 1 });
+    host.host.display({ 'text/plain': 'b' }, {}, 'id1');
+    host.host.update('id1', { 'text/plain': 'c' }, {});
+    expect(kernel.outputs).toEqual([
+      { data: { 'text/plain': 'a', 'image/png': 'AA==' }, metadata: { m: 1 }, transient: {}, update: false },
+      { data: { 'text/plain': 'b' }, metadata: {}, transient: { display_id: 'id1' }, update: false },
+      { data: { 'text/plain': 'c' }, metadata: {}, transient: { display_id: 'id1' }, update: true },
+    ]);
+    kernel.close();
+    expect((globalThis as Record<symbol, unknown>)[host.KEY]).toBeUndefined();
+  });
+
+  test('cell-end hooks run once, in order, a failing one reported without stopping the others', () => {
+    const kernel = fakeKernel();
+    const ran: string[] = [];
+    const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+    host.host.atCellEnd(() => ran.push('first'));
+    host.host.atCellEnd(() => {
+      throw new Error('hook');
+    });
+    host.host.atCellEnd(() => ran.push('last'));
+    kernel.endCell();
+    kernel.endCell();
+    expect(ran).toEqual(['first', 'last']);
+    expect(error).toHaveBeenCalledTimes(1);
+    error.mockRestore();
+    kernel.close();
+  });
+});
