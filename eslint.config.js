@@ -3,7 +3,17 @@ const eslint = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['**/node_modules/', '**/dist/', 'coverage/', '.bench/', 'e2e-artifacts/', '.venv/'] },
+  {
+    ignores: [
+      '**/node_modules/',
+      '**/dist/',
+      'coverage/',
+      '.bench/',
+      'e2e-artifacts/',
+      '.venv/',
+      'docs/api/',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

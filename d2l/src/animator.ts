@@ -12,7 +12,8 @@ import type { PlotOptions } from './plot';
 const REDRAW_MS = 250;
 
 /**
- * Plots data as it comes in, in one notebook output that it updates in place; defined in section 3.6.
+ * Plots data as it comes in, in one notebook output that it updates in place. Defined in section 3.6 of
+ * the book (softmax regression from scratch); 3.2 and 3.3 plot their training loss with it.
  *
  * Each `add` records a point per series. In a notebook the figure is redrawn at most every 250 ms:
  * such redraws send the vega-lite spec, which the browser draws; when the cell ends, the last state is
@@ -22,7 +23,7 @@ const REDRAW_MS = 250;
  *
  * @example
  * const animator = new d2l.Animator({ xlabel: 'epoch', ylabel: 'loss', legend: ['train', 'test'] });
- * await animator.add(epoch + 1, [train_loss, test_loss]);
+ * for (let epoch = 0; epoch < 3; epoch++) await animator.add(epoch + 1, [1 / (epoch + 1), 2 / (epoch + 2)]);
  */
 export class Animator {
   /** Each series' points. */

@@ -9,10 +9,28 @@ import * as tf from '@tensorflow/tfjs';
 import * as util from 'util';
 import { quietTensorFlowLog } from './tf-log';
 
+/**
+ * The `@tensorflow/tfjs` module that d2l and the notebooks share (a peer dependency: one
+ * `@tensorflow/tfjs-core` in the tree). d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * d2l.tf.ones([2, 3]).print();
+ */
 export { tf };
 
-/** The backends d2l knows, best first. */
+/**
+ * The backends d2l knows, best first. d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * console.log(d2l.BACKENDS.join(' > ')); // tensorflow > wasm > cpu
+ */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * The name of a backend d2l knows: `'tensorflow'`, `'wasm'` or `'cpu'`. d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * const name: d2l.BackendName = await d2l.ready();
+ */
 export type BackendName = (typeof BACKENDS)[number];
 
 /** Loads the package that registers `name`; returns why it cannot, or null when it is registered. */
@@ -95,9 +113,12 @@ let selecting: Promise<BackendName> | undefined;
 
 /**
  * Selects the best backend that loads (or the one named by `D2L_BACKEND`) and waits until it is
- * ready. Call it once, before the first tensor op: `console.log(await d2l.ready())`.
+ * ready, warmed up so the first op a notebook times is not TensorFlow starting. Call it once, before
+ * the first tensor op. d2l-ts's own (the book has no counterpart): every notebook's first cell calls it.
  *
  * @returns the active backend's name.
+ * @example
+ * console.log(`backend: ${await d2l.ready()}`); // backend: tensorflow
  */
 export function ready(): Promise<BackendName> {
   selecting ??= select(process.env.D2L_BACKEND);
@@ -129,7 +150,11 @@ async function select(requested: string | undefined): Promise<BackendName> {
 
 /**
  * Switches to `name` for the rest of the process (tests and benchmarks compare backends with it).
- * Unlike `ready`, it ignores `D2L_BACKEND`.
+ * Unlike `ready`, it ignores `D2L_BACKEND`. d2l-ts's own (the book has no counterpart).
+ *
+ * @param name the backend to use; an error if it does not load here.
+ * @example
+ * await d2l.useBackend('cpu');
  */
 export async function useBackend(name: BackendName): Promise<void> {
   if (!(BACKENDS as readonly string[]).includes(name)) {
@@ -141,7 +166,12 @@ export async function useBackend(name: BackendName): Promise<void> {
   selecting = Promise.resolve(name);
 }
 
-/** The backends that load on this machine, best first (activating each in turn, then restoring). */
+/**
+ * The backends that load on this machine, best first (activating each in turn, then restoring). d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * console.log(await d2l.availableBackends()); // [ 'tensorflow', 'wasm', 'cpu' ]
+ */
 export async function availableBackends(): Promise<BackendName[]> {
   const current = tf.getBackend();
   const found: BackendName[] = [];
@@ -150,7 +180,12 @@ export async function availableBackends(): Promise<BackendName[]> {
   return found;
 }
 
-/** The name of the active backend (`tf.getBackend()`), e.g. `'wasm'`. */
+/**
+ * The name of the active backend (`tf.getBackend()`), e.g. `'wasm'`. d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * console.log(d2l.backend());
+ */
 export function backend(): string {
   return tf.getBackend();
 }

@@ -1,6 +1,13 @@
 /**
  * d2l: the helpers that *Dive into Deep Learning* saves as it goes (the `#@save` functions of
- * `d2l/torch.py`), on TensorFlow.js. Each doc comment names the section that defines the helper.
+ * `d2l/torch.py`), on TensorFlow.js. Each doc comment names the section that defines the helper, the
+ * shapes it takes and returns, and an example. The examples run in a notebook after the first cell's
+ * `import * as tf from '@tensorflow/tfjs';` and `import * as d2l from 'd2l';` (a test type-checks them).
+ *
+ * Built by `npm run docs` from the doc comments; the saved helpers' comments are written in the
+ * notebooks' `//@save` cells.
+ *
+ * @packageDocumentation
  */
 export { tf, ready, backend, useBackend, availableBackends, BACKENDS } from './backend';
 export type { BackendName } from './backend';

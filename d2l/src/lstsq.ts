@@ -6,11 +6,13 @@ import * as tf from '@tensorflow/tfjs';
  * is solved here by Cholesky in float64. For a bias, give X a column of ones:
  * `lstsq(tf.concat([X, tf.ones([n, 1])], 1), y)`. The normal equations square X's condition number:
  * fine for well-conditioned features such as the book's, not for nearly dependent columns (centre a
- * column whose mean is large against its spread).
+ * column whose mean is large against its spread). Defined in section 3.1 (exercise 2).
  *
  * @param X features of shape [n, d], with linearly independent columns.
  * @param y targets of shape [n, k].
  * @returns W of shape [d, k].
+ * @example
+ * const W = d2l.lstsq(tf.tensor2d([[1, 0], [0, 1], [1, 1]]), tf.tensor2d([[1], [2], [3]])); // [[1], [2]]
  */
 export function lstsq(X: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
   const [XtX, Xty] = tf.tidy(() => [tf.matMul(X, X, true), tf.matMul(X, y, true)]);

@@ -17,15 +17,27 @@ import { vegaLiteSpec } from './figure/spec';
 import type { Scale } from './figure/spec';
 import { kernelDisplay } from './figure/display';
 
-/** The book's keyword arguments of `plot`. */
+/**
+ * The book's keyword arguments of `plot`, also those of `figure` and `Animator`. Defined in section 2.4
+ * of the book; these notebooks use it from 3.1.
+ *
+ * @example
+ * const options: d2l.PlotOptions = { xlabel: 'x', ylabel: 'p(x)', figsize: [4.5, 2.5] };
+ */
 export interface PlotOptions {
+  /** The x axis's title. */
   xlabel?: string;
+  /** The y axis's title. */
   ylabel?: string;
   /** One label per series; without it there is no legend. */
   legend?: readonly string[];
+  /** The x axis's range `[min, max]`; by default the data's. */
   xlim?: readonly [number, number];
+  /** The y axis's range `[min, max]`; by default the data's. */
   ylim?: readonly [number, number];
+  /** `'linear'` (the default) or `'log'`. */
   xscale?: Scale;
+  /** `'linear'` (the default) or `'log'`. */
   yscale?: Scale;
   /**
    * matplotlib format strings, one per series: a colour (`b g r c m y k w`, `C0`–`C9`), a line style
@@ -41,7 +53,14 @@ export interface PlotOptions {
 const PX_PER_INCH = 100;
 let defaultFigsize: readonly [number, number] = [3.5, 2.5];
 
-/** Sets the default figure size in inches for later plots, like the book's `d2l.set_figsize`. */
+/**
+ * Sets the default figure size in inches for later plots, like the book's `d2l.set_figsize`. Defined in
+ * section 2.4 of the book; these notebooks use it from 3.1.
+ *
+ * @param figsize width and height in inches (100 px each); default `[3.5, 2.5]`.
+ * @example
+ * d2l.set_figsize([4.5, 2.5]);
+ */
 export function set_figsize(figsize: readonly [number, number] = [3.5, 2.5]): void {
   defaultFigsize = checkFigsize(figsize, 'set_figsize');
 }
@@ -49,10 +68,18 @@ export function set_figsize(figsize: readonly [number, number] = [3.5, 2.5]): vo
 /**
  * Plots data points, like the book's `d2l.plot`: X against Y, or Y alone against its index.
  * One X series is repeated for every series of Y. NaN breaks a line, and values that are not
- * positive are left off a log axis, as matplotlib does.
+ * positive are left off a log axis, as matplotlib does. Defined in section 2.4 of the book; these
+ * notebooks use it from 3.1.
  *
+ * In a tslab notebook it displays the figure (a vega-lite spec and a 2× PNG) and returns undefined;
+ * elsewhere it returns the `Figure`.
+ *
+ * @param X the x values: one series of length n, or Y's values when Y is omitted.
+ * @param Y the y values: one series of length n, several (an array of them), or a tensor of shape [k, n].
+ * @param options the book's keyword arguments.
  * @example
- * d2l.plot(x, [y1, y2], { xlabel: 'x', legend: ['y1', 'y2'], fmts: ['-', 'r:'] });
+ * const x = d2l.tf.linspace(-7, 7, 141);
+ * d2l.plot(x, [x.square(), x.abs()], { xlabel: 'x', legend: ['x²', '|x|'], fmts: ['-', 'r:'] });
  */
 export function plot(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Figure | undefined {
   const fig = figure(X, Y, options);
@@ -62,7 +89,15 @@ export function plot(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Figu
   return undefined;
 }
 
-/** Builds the figure of `plot` without displaying it. */
+/**
+ * Builds the figure of `plot` without displaying it. d2l-ts's own (the book has no counterpart).
+ *
+ * @param X the x values, as for `plot`.
+ * @param Y the y values, as for `plot`.
+ * @param options the book's keyword arguments, as for `plot`.
+ * @example
+ * d2l.figure([1, 2, 3], [1, 4, 9], { xlabel: 'x' }).save('tmp/squares.svg');
+ */
 export function figure(X: PlotData, Y?: PlotData, options: PlotOptions = {}): Figure {
   const { legend, xscale = 'linear', yscale = 'linear' } = options;
   const figsize = checkFigsize(options.figsize ?? defaultFigsize, 'plot');

@@ -22,9 +22,12 @@ function mulberry32(state: number): () => number {
 }
 
 /**
- * Seeds `Math.random` (and so TensorFlow.js's unseeded random ops and d2l's shuffles).
+ * Seeds `Math.random` (and so TensorFlow.js's unseeded random ops and d2l's shuffles): the book's
+ * `torch.manual_seed`. d2l-ts's own (the book has no counterpart).
  *
  * @param n an integer seed; `seed(null)` restores the platform's unseeded `Math.random`.
+ * @example
+ * d2l.seed(42); // the same data, initial weights and shuffles every run
  */
 export function seed(n: number | null): void {
   if (n === null) {

@@ -4,13 +4,23 @@ import * as path from 'path';
 import type { TopLevelSpec } from 'vega-lite';
 import { rasterise, renderSvg } from './render';
 
+/**
+ * A figure: its vega-lite spec, and its SVG and PNG rendered on first use; what `figure` returns, and
+ * `plot` outside a notebook. d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * const fig = d2l.figure([0, 1, 2], [0, 1, 4]);
+ * console.log(fig.width, fig.height, fig.svg.length); // 350 250 …
+ */
 export class Figure {
   private rendered: { svg?: string; png?: Buffer | null } = {};
 
   constructor(
     /** The vega-lite v5 spec, with its data inline. */
     readonly spec: TopLevelSpec,
+    /** The width in px. */
     readonly width: number,
+    /** The height in px. */
     readonly height: number,
   ) {}
 

@@ -2,6 +2,12 @@
  * matplotlib's format strings (`'m--'`, `'b.'`, `'C1o-'`) and colour cycle, as vega-lite mark styles.
  */
 
+/**
+ * The book's default format strings of `plot`'s series, in turn. Defined in section 2.4 of the book.
+ *
+ * @example
+ * d2l.plot([1, 2, 3], [[1, 2, 3], [3, 2, 1]], { fmts: d2l.DEFAULT_FMTS.slice(1) });
+ */
 export const DEFAULT_FMTS: readonly string[] = ['-', 'm--', 'g-.', 'r:'];
 
 export interface Style {

@@ -4,9 +4,20 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-/** A series of numbers: an array, a typed array or a tensor with one dimension longer than 1. */
+/**
+ * A series of numbers: an array, a typed array or a tensor with one dimension longer than 1. d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * const ys: d2l.Vector = new Float32Array([1, 4, 9]);
+ */
 export type Vector = readonly number[] | Float32Array | Float64Array | Int32Array | tf.Tensor;
-/** One series, several series (an array of them), or a 2-D tensor [k, n] of k series. */
+/**
+ * One series, several series (an array of them), or a 2-D tensor [k, n] of k series: what `plot` takes
+ * as X and Y. d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * const Y: d2l.PlotData = [[1, 2, 3], d2l.tf.tensor1d([3, 2, 1])];
+ */
 export type PlotData = Vector | readonly Vector[];
 
 /** One series: the x and y values of its points. */

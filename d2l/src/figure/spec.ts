@@ -7,6 +7,12 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Series } from './series';
 import type { Style } from './formats';
 
+/**
+ * An axis scale of `plot`: `'linear'` or `'log'`, as matplotlib's `xscale` and `yscale`. d2l-ts's own (the book has no counterpart).
+ *
+ * @example
+ * const options: d2l.PlotOptions = { yscale: 'log' satisfies d2l.Scale };
+ */
 export type Scale = 'linear' | 'log';
 
 /** What the spec needs besides the series and their styles. */

@@ -5,13 +5,16 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * A data loader over tensors that share their first dimension, the counterpart of PyTorch's
- * `DataLoader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)`; defined in section 3.3.
+ * `DataLoader(TensorDataset(*data_arrays), batch_size, shuffle=is_train)`. Defined in section 3.3.
  * Each pass of a `for ... of` loop is one epoch of batches (the last may be shorter), reshuffled every
  * epoch when `is_train`. Each batch is disposed when the loop moves on or stops.
  *
  * @param data_arrays tensors of shape [n, ...], e.g. `[features, labels]`.
  * @param batch_size the number of examples per batch, a positive integer.
  * @param is_train whether to shuffle the examples (default true); in order otherwise.
+ * @example
+ * const [features, labels] = d2l.synthetic_data(tf.tensor1d([2, -3.4]), 4.2, 1000);
+ * for (const [X, y] of d2l.load_array([features, labels], 10)) console.log(X.shape, y.shape);
  */
 export function load_array(
   data_arrays: tf.Tensor[],

@@ -4,12 +4,14 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Generates y = Xw + b + noise; defined in section 3.2 (linear regression from scratch).
+ * Generates y = Xw + b + noise. Defined in section 3.2.
  *
  * @param w the true weights, of shape [d].
  * @param b the true bias.
  * @param num_examples the number of examples, n.
  * @returns `[X, y]`: X of shape [n, d] drawn from N(0, 1), y of shape [n, 1] with N(0, 0.01²) noise.
+ * @example
+ * const [features, labels] = d2l.synthetic_data(tf.tensor1d([2, -3.4]), 4.2, 1000);
  */
 export function synthetic_data(w: tf.Tensor1D, b: number, num_examples: number): [tf.Tensor2D, tf.Tensor2D] {
   return tf.tidy(() => {
@@ -20,12 +22,15 @@ export function synthetic_data(w: tf.Tensor1D, b: number, num_examples: number):
 }
 
 /**
- * Yields minibatches `[X, y]` of `features` and `labels`, in random order; defined in section 3.2.
+ * Yields minibatches `[X, y]` of `features` and `labels`, in random order. Defined in section 3.2.
  * The last batch may be shorter. Each batch is disposed when the loop moves on or stops.
  *
  * @param batch_size the number of examples per batch, a positive integer.
  * @param features a tensor of shape [n, ...].
  * @param labels a tensor of shape [n, ...].
+ * @example
+ * const [features, labels] = d2l.synthetic_data(tf.tensor1d([2, -3.4]), 4.2, 1000);
+ * for (const [X, y] of d2l.data_iter(10, features, labels)) console.log(X.shape, y.shape); // [10, 2] [10, 1]
  */
 export function* data_iter(
   batch_size: number,
@@ -55,12 +60,14 @@ export function* data_iter(
 }
 
 /**
- * The linear regression model Xw + b; defined in section 3.2.
+ * The linear regression model Xw + b. Defined in section 3.2.
  *
  * @param X inputs of shape [n, d].
  * @param w weights of shape [d, 1] (or [d, k] for k outputs).
  * @param b the bias: a scalar or of shape [1] (or [k]).
  * @returns predictions of shape [n, 1] (or [n, k]).
+ * @example
+ * const y_hat = d2l.linreg(tf.ones([10, 2]), tf.zeros([2, 1]), tf.zeros([1])); // shape [10, 1]
  */
 export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (b.rank > 1 || b.size > w.shape[w.rank - 1]) {
@@ -70,24 +77,30 @@ export function linreg(X: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Squared loss ½(ŷ − y)² of each example; defined in section 3.2.
+ * Squared loss ½(ŷ − y)² of each example. Defined in section 3.2.
  *
  * @param y_hat predictions, of shape [n, 1].
  * @param y labels with n elements (reshaped to y_hat's shape).
  * @returns the losses, of y_hat's shape.
+ * @example
+ * d2l.squared_loss(tf.tensor2d([[2.5]]), tf.tensor1d([3])).print(); // [[0.125],]
  */
 export function squared_loss(y_hat: tf.Tensor, y: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.div(tf.square(tf.sub(y_hat, tf.reshape(y, y_hat.shape))), 2));
 }
 
 /**
- * Minibatch stochastic gradient descent, in place; defined in section 3.2.
+ * Minibatch stochastic gradient descent, in place. Defined in section 3.2.
  *
  * @param params the variables to update.
  * @param grads the gradient of the summed minibatch loss for each variable, keyed by its name, as
  *   `tf.variableGrads` returns them (TensorFlow.js keeps no `.grad` on a variable).
  * @param lr the learning rate.
  * @param batch_size the number of examples the loss was summed over, a positive integer.
+ * @example
+ * const w = tf.variable(tf.ones([2, 1]));
+ * const { grads } = tf.variableGrads(() => tf.sum(tf.square(w)) as tf.Scalar);
+ * d2l.sgd([w], grads, 0.03, 10);
  */
 export function sgd(params: tf.Variable[], grads: tf.NamedTensorMap, lr: number, batch_size: number): void {
   if (!(Number.isInteger(batch_size) && batch_size > 0)) {
