@@ -255,6 +255,11 @@ async function run(argv: string[]): Promise<number> {
   }
 
   for (const report of results.flatMap(notebookReports)) console.error(`\n${report}`);
+  const differing = results.filter((r) => r.mismatches?.length);
+  if (differing.length > 0) {
+    const paths = differing.map((r) => r.notebook).join(' ');
+    console.error(`\nIf these changes are intended, save the new outputs: npm run notebooks -- ${paths}`);
+  }
   // GitHub reads these lines from the log and marks the notebook in the run's summary.
   if (process.env.GITHUB_ACTIONS) for (const line of githubAnnotations(results)) console.log(line);
   if (values.junit !== undefined) {

@@ -113,10 +113,17 @@ function compareBundle(
       const text = (v: unknown): string =>
         sanitize(isJson(mime) ? JSON.stringify(v, null, 1) : asText(v), options.sanitizers);
       const diff = textDiff(text(a), text(b), options);
-      if (diff) differences.push({ what, lines: diff });
+      if (diff) differences.push(textDifference(what, diff, options));
     }
   }
   return differences;
+}
+
+/** A text diff under its heading, which says what its `^` marks mean when it has them. */
+function textDifference(what: string, diff: string[], { rtol, atol }: CheckOptions): Difference {
+  const marks = diff.some((line) => line.startsWith('?'));
+  const note = marks ? ` (^: numbers outside the tolerance, rtol ${rtol}, atol ${atol})` : '';
+  return { what: `${what} differs${note}`, lines: diff };
 }
 
 function compareImages(saved: string, image: string, what: string, tolerance: number): Difference | null {
@@ -138,9 +145,9 @@ function compareImages(saved: string, image: string, what: string, tolerance: nu
   const { box, width, height, changed } = result;
   const share = ((100 * changed) / (width * height)).toFixed(changed * 1000 < width * height ? 2 : 1);
   const where = box
-    ? `changed pixels (a channel off by more than a quarter) in x ${box.left}–${box.right}, ` +
-      `y ${box.top}–${box.bottom} of ${width}×${height} (${share}% of the picture)`
-    : `no pixel changed by more than a quarter of its range: a faint change spread over ${width}×${height}`;
+    ? `${share}% of the ${width}×${height} pixels changed visibly, all within x ${box.left}–${box.right}, ` +
+      `y ${box.top}–${box.bottom} (pixels from the top left)`
+    : `no pixel changed visibly: a faint change spread over the ${width}×${height} pixels`;
   return {
     what: `${what}: the picture changed: pixel RMS ${result.rms.toFixed(2)} > tolerance ${tolerance}`,
     lines: [where],
@@ -183,11 +190,11 @@ export function compareOutputs(
         sanitize(y.text, options.sanitizers),
         options,
       );
-      if (diff) differences.push({ what: x.name, lines: diff });
+      if (diff) differences.push(textDifference(x.name, diff, options));
     } else if (x.kind === 'error' && y.kind === 'error') {
       const text = (e: typeof x): string => sanitize(`${e.ename}: ${e.evalue}`, options.sanitizers);
       const diff = textDiff(text(x), text(y), options);
-      if (diff) differences.push({ what: 'error (name and message)', lines: diff });
+      if (diff) differences.push(textDifference('error (name and message)', diff, options));
     } else if (x.kind === 'data' && y.kind === 'data') {
       differences.push(...compareBundle(x.data, y.data, label(x, i), options, ignoreImages));
     } else {

@@ -47,11 +47,11 @@ function compareDataString(saved: string, text: string, tolerance: Tolerance): s
       const unit = lastDigit(saved.slice(s.start, s.end));
       return !close(s.value, value, { ...tolerance, atol: tolerance.atol + unit });
     })
-    .map(({ i, saved: s, value }) => ({ i, saved: s.value, value }));
+    .map(({ saved: s, value }) => ({ saved: s.value, value }));
   if (outside.length === 0) return null;
-  const listed = outside.slice(0, MAX_NUMBERS).map((n) => `#${n.i + 1}: ${n.saved} → ${n.value}`);
-  const more = outside.length > MAX_NUMBERS ? `, … ${outside.length - MAX_NUMBERS} more` : '';
-  return `${outside.length} of ${b.numbers.length} numbers outside the tolerance (${listed.join(', ')}${more})`;
+  const listed = outside.slice(0, MAX_NUMBERS).map((n) => `${n.saved} → ${n.value}`);
+  const more = outside.length > MAX_NUMBERS ? ', …' : '';
+  return `${outside.length} of ${b.numbers.length} numbers outside the tolerance: ${listed.join(', ')}${more}`;
 }
 
 /** Lines naming each difference by its JSON path, `saved → new`; empty when the specs match. */

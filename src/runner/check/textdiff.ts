@@ -16,8 +16,10 @@ type Op = { mark: ' ' | '-' | '+' | '?'; text: string; savedLine: number; newLin
 /** A unified diff of `saved` → `text` (`--- saved`, `+++ new`, @@ hunks), or null when they match. */
 export function textDiff(saved: string, text: string, tolerance: Tolerance): string[] | null {
   if (saved === text) return null;
-  const a = saved.split('\n');
-  const b = text.split('\n');
+  // A final newline ends the last line, it does not start an empty one.
+  const lines = (t: string): string[] => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+  const a = lines(saved);
+  const b = lines(text);
   const changes = diffArrays(a, b, { comparator: (x, y) => compareLine(x, y, tolerance).equal });
   const ops: Op[] = [];
   let i = 0;
@@ -43,7 +45,10 @@ export function textDiff(saved: string, text: string, tolerance: Tolerance): str
     removed = [];
   }
   const changed = ops.map((op, k) => (op.mark !== ' ' ? k : -1)).filter((k) => k >= 0);
-  if (changed.length === 0) return null;
+  if (changed.length === 0) {
+    if (saved.endsWith('\n') === text.endsWith('\n')) return null; // equal within the tolerance
+    return [`the ${saved.endsWith('\n') ? 'new' : 'saved'} text does not end with a newline`];
+  }
   // Hunks: runs of changes with CONTEXT lines around them, merged when their context touches.
   const hunks: [number, number][] = [];
   for (const k of changed) {
@@ -51,16 +56,16 @@ export function textDiff(saved: string, text: string, tolerance: Tolerance): str
     if (last && k - CONTEXT <= last[1] + CONTEXT + 1) last[1] = k;
     else hunks.push([k, k]);
   }
-  const lines = ['--- saved', '+++ new'];
+  const out = ['--- saved', '+++ new'];
   for (const [first, last] of hunks) {
     const slice = ops.slice(Math.max(0, first - CONTEXT), Math.min(ops.length, last + CONTEXT + 1));
     const count = (mark: '-' | '+'): number =>
       slice.filter((op) => op.mark === ' ' || op.mark === mark).length;
     const start = (line: number, n: number): number => (n === 0 ? line : line + 1);
     const [s, n] = [slice[0].savedLine, slice[0].newLine];
-    lines.push(`@@ -${start(s, count('-'))},${count('-')} +${start(n, count('+'))},${count('+')} @@`);
-    lines.push(...slice.map((op) => `${op.mark}${op.text}`));
+    out.push(`@@ -${start(s, count('-'))},${count('-')} +${start(n, count('+'))},${count('+')} @@`);
+    out.push(...slice.map((op) => `${op.mark}${op.text}`));
   }
-  if (lines.length <= MAX_LINES) return lines;
-  return [...lines.slice(0, MAX_LINES), `… (${lines.length - MAX_LINES} more diff lines)`];
+  if (out.length <= MAX_LINES) return out;
+  return [...out.slice(0, MAX_LINES), `… (${out.length - MAX_LINES} more diff lines)`];
 }
