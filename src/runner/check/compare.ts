@@ -65,7 +65,7 @@ const asText = (value: unknown): string =>
 
 /** An output's text for a report, its first lines (base64 never: images by their MIME type). */
 function describe(output: Normal): string[] {
-  if (output.kind === 'stream') return excerpt(output.text.split('\n'));
+  if (output.kind === 'stream') return excerpt(output.text.replace(/\n$/, '').split('\n'));
   if (output.kind === 'error') return [`${output.ename}: ${output.evalue}`];
   return Object.entries(output.data).map(([mime, value]) =>
     mime.startsWith('image/') && mime !== 'image/svg+xml'
