@@ -53,7 +53,7 @@ const USAGE = `usage:
                          the backend's name)
       --lax              compare only the cells tagged ${TAGS.checkOutput}
     the run options apply too (-j, --timeout, --kernel, --junit, -p, ...), except --out and --record-timing
-    compared: streams joined per name (\r, \b applied); data per MIME type: text with its numbers
+    compared: streams joined per name (\\r, \\b applied); data per MIME type: text with its numbers
       within the tolerance and the rest exact, vega-lite specs exact but for their data (tolerance),
       PNGs by pixel RMS; errors by name and message. Ignored: tracebacks, counts, metadata, JPEGs.
     cell tags: ${TAGS.ignoreOutput} (run, compare nothing), ${TAGS.skip} (do not run),

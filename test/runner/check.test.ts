@@ -9,7 +9,7 @@ import { compareOutputs } from '../../src/runner/check/compare';
 import { compareSpecs } from '../../src/runner/check/spec';
 import type { Cell } from '../../src/runner/notebook';
 import type { Output } from '../../src/runner/outputs';
-import { junitXml } from '../../src/runner/report';
+import { githubAnnotations, junitXml, notebookReports } from '../../src/runner/report';
 import type { NotebookResult } from '../../src/runner';
 
 const stdout = (text: string): Output => ({ output_type: 'stream', name: 'stdout', text });
@@ -309,7 +309,7 @@ describe('PNGs by their pixels', () => {
 });
 
 describe('junitXml of a check', () => {
-  it('records a mismatch as a failure of that cell, and an nbval-skip cell as skipped', () => {
+  it('records a mismatch as a failure of that cell (an nbval-skip cell as skipped), an annotation and a report', () => {
     const result: NotebookResult = {
       notebook: 'nb.ipynb',
       written: null,
@@ -331,6 +331,13 @@ describe('junitXml of a check', () => {
       ],
     };
     const xml = junitXml([result]);
+    // The same mismatch in the log, as a GitHub annotation, and in the printed report.
+    expect(githubAnnotations([result])).toEqual([
+      expect.stringMatching(/^::error file=nb\.ipynb,title=cell 3\/3%3A .*::stdout differs%0A/),
+    ]);
+    expect(notebookReports(result).join('\n')).toMatch(
+      /nb\.ipynb: cell 3\/3 \(cell 4 in the file\).*\n {2}│ train\(\)\n {2}stdout differs\n {4}-loss 0\.1/,
+    );
     expect(xml).toMatch(/<testsuite name="nb\.ipynb" tests="3" failures="1" errors="0" skipped="1"/);
     expect(xml).toMatch(
       /<testcase classname="nb\.ipynb" name="cell 3"[^>]*><failure message="[^"]*stdout[^"]*" type="OutputMismatch">stdout differs\n {2}-loss 0\.1/,
