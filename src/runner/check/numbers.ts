@@ -70,20 +70,3 @@ export function caretLine(tokens: readonly NumberToken[]): string {
   for (const t of tokens) marks = marks.padEnd(t.start) + '^'.repeat(t.end - t.start);
   return marks;
 }
-
-/** The worst number pair of two lines with the same text, for a report: saved, new, and how far apart. */
-export function worstPair(
-  saved: string,
-  line: string,
-): { saved: number; value: number; relative: number } | null {
-  const a = tokenize(saved);
-  const b = tokenize(line);
-  if (a.skeleton !== b.skeleton) return null;
-  let worst: { saved: number; value: number; relative: number } | null = null;
-  b.numbers.forEach((n, i) => {
-    const s = a.numbers[i].value;
-    const relative = Math.abs(n.value - s) / Math.max(Math.abs(s), Number.MIN_VALUE);
-    if (!worst || relative > worst.relative) worst = { saved: s, value: n.value, relative };
-  });
-  return worst;
-}
