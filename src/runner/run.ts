@@ -220,8 +220,8 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
     if (!check) release = lockFile(realTarget(target));
     // Read again under the lock (the early start read it before), so no other run's write is lost.
     const nb = readNotebook(notebook);
-    const saved = nb.cells.map((cell) => cell.outputs ?? []); // runCell replaces cell.outputs
     injectParameters(nb, settings.parameters);
+    const saved = nb.cells.map((cell) => cell.outputs ?? []); // what a check compares with
     result.cells = nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
     if (signal?.aborted) throw new Error('cancelled');
     settings.onProgress?.({ type: 'start', notebook, cells: result.cells });
