@@ -94,7 +94,7 @@ describe('missing and extra outputs', () => {
     const plot = display({ 'text/plain': '<Figure 350×250>' });
     const saved = [stdout('a\n'), plot, display({ 'text/plain': 'second' })];
     const missing = compareOutputs(saved, [stdout('a\n'), plot]);
-    expect(missing.map((d) => d.what)).toEqual([expect.stringMatching(/^output 2: missing/)]);
+    expect(missing.map((d) => d.what)).toEqual([expect.stringMatching(/^display 2: missing/)]);
     expect(missing[0].lines).toEqual(['text/plain: second']);
     const extra = compareOutputs([plot], [stdout('new line\n'), plot]);
     expect(extra.map((d) => d.what)).toEqual([expect.stringMatching(/^stdout: new/)]);

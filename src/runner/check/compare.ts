@@ -21,7 +21,7 @@ export interface Difference {
 type Normal =
   | { kind: 'stream'; name: string; text: string }
   | { kind: 'error'; ename: string; evalue: string }
-  | { kind: 'data'; data: Record<string, unknown> };
+  | { kind: 'data'; result: boolean; data: Record<string, unknown> };
 
 /** nbval's handling of backspace: each `\b` erases the character before it on its line. */
 export function applyBackspaces(text: string): string {
@@ -51,7 +51,7 @@ export function normalize(outputs: readonly Output[]): Normal[] {
     } else if (output.output_type === 'error') {
       normal.push({ kind: 'error', ename: output.ename, evalue: output.evalue });
     } else {
-      normal.push({ kind: 'data', data: output.data });
+      normal.push({ kind: 'data', result: output.output_type === 'execute_result', data: output.data });
     }
   }
   for (const stream of streams.values()) stream.text = applyBackspaces(applyCarriageReturns(stream.text));
@@ -67,19 +67,27 @@ const asText = (value: unknown): string =>
 function describe(output: Normal): string[] {
   if (output.kind === 'stream') return excerpt(output.text.replace(/\n$/, '').split('\n'));
   if (output.kind === 'error') return [`${output.ename}: ${output.evalue}`];
-  return Object.entries(output.data).map(([mime, value]) =>
-    mime.startsWith('image/') && mime !== 'image/svg+xml'
-      ? `${mime} (an image)`
-      : `${mime}: ${asText(value).split('\n')[0].slice(0, 100)}`,
-  );
+  return Object.entries(output.data).map(([mime, value]) => {
+    if (mime.startsWith('image/') && mime !== 'image/svg+xml') return `${mime} (a picture)`;
+    if (isSpec(mime)) return `${mime} (a plot)`;
+    const text = isJson(mime) ? JSON.stringify(value) : asText(value).split('\n')[0];
+    return `${mime}: ${text.length > 100 ? `${text.slice(0, 99)}…` : text}`;
+  });
 }
 
 function excerpt(lines: string[], max = 8): string[] {
   return lines.length <= max ? lines : [...lines.slice(0, max), `… (${lines.length - max} more lines)`];
 }
 
+/** stdout, stderr, error, the cell's result (Out[n]), or its n-th display (counted with the result). */
 const label = (output: Normal, index: number): string =>
-  output.kind === 'stream' ? output.name : output.kind === 'error' ? 'error' : `output ${index + 1}`;
+  output.kind === 'stream'
+    ? output.name
+    : output.kind === 'error'
+      ? 'error'
+      : output.result
+        ? 'result'
+        : `display ${index + 1}`;
 
 function compareBundle(
   saved: Record<string, unknown>,
