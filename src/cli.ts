@@ -11,6 +11,7 @@ import {
   type Target,
 } from './kernelspec';
 import { DEFAULTS, runNotebooks } from './runner';
+import { CHECK_DEFAULTS, readSanitizers, TAGS } from './runner/check';
 import { PROJECT_ROOT } from './paths';
 import { watchLauncher } from './runner/launcher';
 import { parseValue, type Parameters } from './runner/parameters';
@@ -38,20 +39,41 @@ const USAGE = `usage:
       -q, --quiet        no progress lines and no summary table (errors are still printed)
       --json             print a JSON summary on stdout instead of the table
   (with GITHUB_ACTIONS set, a failing cell is also printed as a GitHub workflow annotation)
+  npm run notebooks -- --check [paths...] [options]
+                         re-execute the notebooks and compare every output with the saved one, writing
+                         nothing; a report per differing cell, exit 1 if any differs (2: usage error)
+      --rtol R           relative tolerance for numbers in text and plot data (default ${CHECK_DEFAULTS.rtol})
+      --atol A           absolute tolerance (default ${CHECK_DEFAULTS.atol}): a number passes if
+                         |new − saved| ≤ atol + rtol·|saved|
+      --pixel-tolerance T
+                         largest RMS difference of a PNG's pixels, channels 0–255 (default ${CHECK_DEFAULTS.pixelTolerance})
+      --sanitize-with FILE
+                         nbval's sanitizer file: pairs of 'regex: …' / 'replace: …' lines (in [sections]),
+                         applied to saved and new text after the built-in ones (durations, Timer ratios,
+                         the backend's name)
+      --lax              compare only the cells tagged ${TAGS.checkOutput}
+    the run options apply too (-j, --timeout, --kernel, --junit, -p, ...), except --out and --record-timing
+    compared: streams joined per name (\\r, \\b applied); data per MIME type: text with its numbers
+      within the tolerance and the rest exact, vega-lite specs exact but for their data (tolerance),
+      PNGs by pixel RMS; errors by name and message. Ignored: tracebacks, counts, metadata, JPEGs.
+    cell tags: ${TAGS.ignoreOutput} (run, compare nothing), ${TAGS.skip} (do not run),
+      ${TAGS.checkOutput} (with --lax), ${TAGS.raisesException} (must fail; its error is compared),
+      ${TAGS.ignoreImage} (compare all but its PNGs' pixels)
   npm run kernel -- [--user | --prefix P]            register the "${KERNEL_NAME}" kernel with Jupyter
   npm run kernel:uninstall -- [--user | --prefix P]  remove it
 (npm start = build d2l, then npm run notebooks; without npm: tsx src/cli.ts run|kernel install|kernel uninstall)`;
 
 class UsageError extends Error {}
 
-type Expected = 'a positive integer' | 'an integer ≥ 0' | 'seconds ≥ 0';
+type Expected = 'a positive integer' | 'an integer ≥ 0' | 'seconds ≥ 0' | 'a number ≥ 0';
 
 /** `--NAME VALUE` as the number `expected` says, or `fallback` when not given. */
 function numberOption(name: string, value: string | undefined, fallback: number, expected: Expected): number {
   if (value === undefined) return fallback;
   const n = value.trim() === '' ? NaN : Number(value);
   const min = expected === 'a positive integer' ? 1 : 0;
-  if ((expected === 'seconds ≥ 0' ? Number.isFinite(n) : Number.isInteger(n)) && n >= min) return n;
+  const real = expected === 'seconds ≥ 0' || expected === 'a number ≥ 0';
+  if ((real ? Number.isFinite(n) : Number.isInteger(n)) && n >= min) return n;
   throw new UsageError(`--${name}: expected ${expected}, got '${value}'`);
 }
 
@@ -87,6 +109,47 @@ function readParameters(file: string | undefined): Parameters {
   return value as Parameters;
 }
 
+/** The --check options, or undefined without --check; throws on a check option without it. */
+function checkOptions(values: {
+  check?: boolean;
+  rtol?: string;
+  atol?: string;
+  'pixel-tolerance'?: string;
+  'sanitize-with'?: string;
+  lax?: boolean;
+  out?: string;
+  'record-timing'?: boolean;
+}): Partial<typeof CHECK_DEFAULTS> | undefined {
+  const only = ['rtol', 'atol', 'pixel-tolerance', 'sanitize-with', 'lax'] as const;
+  if (!values.check) {
+    const given = only.find((name) => values[name] !== undefined && values[name] !== false);
+    if (given) throw new UsageError(`--${given}: only with --check`);
+    return undefined;
+  }
+  if (values.out !== undefined) throw new UsageError('--check writes nothing: drop --out');
+  if (values['record-timing']) throw new UsageError('--check writes nothing: drop --record-timing');
+  let sanitizers = CHECK_DEFAULTS.sanitizers;
+  if (values['sanitize-with'] !== undefined) {
+    try {
+      sanitizers = [...sanitizers, ...readSanitizers(values['sanitize-with'])];
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  return {
+    rtol: numberOption('rtol', values.rtol, CHECK_DEFAULTS.rtol, 'a number ≥ 0'),
+    atol: numberOption('atol', values.atol, CHECK_DEFAULTS.atol, 'a number ≥ 0'),
+    pixelTolerance: numberOption(
+      'pixel-tolerance',
+      values['pixel-tolerance'],
+      CHECK_DEFAULTS.pixelTolerance,
+      'a number ≥ 0',
+    ),
+    lax: values.lax ?? false,
+    sanitizers,
+  };
+}
+
 async function run(argv: string[]): Promise<number> {
   const args = [...argv];
   const given = takeParameters(args);
@@ -106,6 +169,12 @@ async function run(argv: string[]): Promise<number> {
       'record-timing': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       json: { type: 'boolean', default: false },
+      check: { type: 'boolean', default: false },
+      rtol: { type: 'string' },
+      atol: { type: 'string' },
+      'pixel-tolerance': { type: 'string' },
+      'sanitize-with': { type: 'string' },
+      lax: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -118,6 +187,7 @@ async function run(argv: string[]): Promise<number> {
   const maxOutput = numberOption('max-output', values['max-output'], DEFAULTS.maxOutput, 'an integer ≥ 0');
   const parameters = { ...readParameters(values.parameters), ...given };
   if (values.kernel?.trim() === '') throw new UsageError('--kernel: expected a name');
+  const check = checkOptions(values);
   let notebooks: string[];
   if (positionals.length > 0) {
     try {
@@ -172,6 +242,7 @@ async function run(argv: string[]): Promise<number> {
       maxOutput,
       parameters,
       recordTiming: values['record-timing'],
+      check,
       signal: controller.signal,
       onProgress: values.quiet ? undefined : (event) => console.error(progressLine(event)),
     });
@@ -184,6 +255,11 @@ async function run(argv: string[]): Promise<number> {
   }
 
   for (const report of results.flatMap(notebookReports)) console.error(`\n${report}`);
+  const differing = results.filter((r) => r.mismatches?.length);
+  if (differing.length > 0) {
+    const paths = differing.map((r) => r.notebook).join(' ');
+    console.error(`\nIf these changes are intended, save the new outputs: npm run notebooks -- ${paths}`);
+  }
   // GitHub reads these lines from the log and marks the notebook in the run's summary.
   if (process.env.GITHUB_ACTIONS) for (const line of githubAnnotations(results)) console.log(line);
   if (values.junit !== undefined) {

@@ -1,4 +1,5 @@
 /** What the runner prints: progress lines, failure reports, the summary table, JUnit XML and annotations. */
+import { mismatchLines, mismatchSummary, mismatchText } from './check/report';
 import { readNotebook } from './notebook';
 import type { CellFailure, NotebookResult, ProgressEvent } from './run';
 
@@ -10,7 +11,7 @@ export function progressLine(event: ProgressEvent): string {
       return `${event.notebook}: starting kernel, ${event.cells} code cells`;
     case 'cell':
       return (
-        `${event.notebook}: cell ${event.cell}/${event.cells} ${event.ok ? 'ok' : 'FAILED'}` +
+        `${event.notebook}: cell ${event.cell}/${event.cells} ${event.ok ? (event.differs ? 'DIFFERS' : 'ok') : 'FAILED'}` +
         `${event.cut ? `, ${event.cut.toUpperCase()}` : ''} in ${seconds(event.seconds)} ` +
         `(elapsed ${seconds(event.elapsed)})`
       );
@@ -52,6 +53,9 @@ export function notebookReports(result: NotebookResult): string[] {
     const parts = [...(c.droppedOutputs > 0 ? [truncated] : []), ...(c.lost ? [c.lost] : [])];
     reports.push(`${where('!', c)} ${parts.join('; ')}`);
   }
+  for (const m of result.mismatches ?? []) {
+    reports.push([`${where('✗', m)}: outputs differ from the saved ones`, ...mismatchLines(m)].join('\n'));
+  }
   if (result.status === 'failed') {
     const message = result.message ?? 'failed';
     reports.push(`✗ ${message.startsWith(result.notebook) ? message : `${result.notebook}: ${message}`}`);
@@ -66,6 +70,9 @@ export function summaryTable(results: readonly NotebookResult[]): string {
     const notes = [
       ...(r.storedErrors.length > 0 ? [`${r.storedErrors.length} stored errors`] : []),
       ...(r.cut.length > 0 ? [`output cut in ${r.cut.length} cell${r.cut.length === 1 ? '' : 's'}`] : []),
+      ...(r.mismatches?.length
+        ? [`${r.mismatches.length} cell${r.mismatches.length === 1 ? '' : 's'} differ`]
+        : []),
     ];
     return [
       r.notebook,
@@ -139,6 +146,14 @@ export function junitXml(results: readonly NotebookResult[]): string {
         const failure = element('failure', { message: f.evalue, type: f.ename }, xml(f.traceback.join('\n')));
         return testcase(name, time, 'failures', failure);
       }
+      const mismatch = r.mismatches?.find((m) => m.codeCell === i + 1);
+      if (mismatch) {
+        const attributes = { message: mismatchSummary(mismatch), type: 'OutputMismatch' };
+        return testcase(name, time, 'failures', element('failure', attributes, xml(mismatchText(mismatch))));
+      }
+      if (r.skipped?.includes(i + 1)) {
+        return testcase(name, 0, 'skipped', element('skipped', { message: 'not run: tagged nbval-skip' }));
+      }
       if (i >= r.executed) {
         const why = r.status === 'cancelled' ? 'the run was cancelled' : 'an earlier cell failed';
         return testcase(name, 0, 'skipped', element('skipped', { message: `not run: ${why}` }));
@@ -173,10 +188,17 @@ const ghProperty = (text: string): string => ghData(text).replace(/:/g, '%3A').r
 /** `::error file=…,title=…::…` for each notebook that did not finish, as GitHub Actions shows them. */
 export function githubAnnotations(results: readonly NotebookResult[]): string[] {
   return results.flatMap((r) => {
-    if (r.status === 'ok' || r.status === 'cancelled') return [];
+    const mismatches = (r.mismatches ?? []).map((m) => {
+      const title = `cell ${m.codeCell}/${r.cells}: ${mismatchSummary(m)}`;
+      return `::error file=${ghProperty(r.notebook)},title=${ghProperty(title)}::${ghData(mismatchText(m))}`;
+    });
+    if (r.status === 'ok' || r.status === 'cancelled' || r.status === 'mismatch') return mismatches;
     const f = r.failure;
     const title = f ? `cell ${f.codeCell}/${r.cells} ${r.status}: ${f.ename}` : `notebook ${r.status}`;
     const message = f ? errorLines(f, 20).join('\n') : (r.message ?? '');
-    return [`::error file=${ghProperty(r.notebook)},title=${ghProperty(title)}::${ghData(message)}`];
+    return [
+      ...mismatches,
+      `::error file=${ghProperty(r.notebook)},title=${ghProperty(title)}::${ghData(message)}`,
+    ];
   });
 }

@@ -12,6 +12,7 @@ import { CellOutputs, type Displays, type ErrorOutput, type OutputCut } from './
 import { checkParameters, injectParameters } from './parameters';
 import { checkTargets, commonFolder, targetOf } from './paths';
 import { DEFAULTS } from './defaults';
+import { checkCell, CHECK_DEFAULTS, TAGS, tagsOf, type CellMismatch, type CheckOptions } from './check';
 
 export { DEFAULTS };
 
@@ -22,6 +23,11 @@ export interface RunOptions extends Partial<typeof DEFAULTS> {
   kernel?: string;
   /** Kernel command (`{connection_file}` is substituted); default: the chosen kernelspec's argv. */
   kernelArgv?: string[];
+  /**
+   * Check instead of save: compare each cell's new outputs with the saved ones (CHECK_DEFAULTS
+   * documents the options); the notebook is not written. Its mismatches are in the result.
+   */
+  check?: Partial<CheckOptions>;
   /** Aborting stops the run, kills the kernels and leaves unfinished notebooks untouched. */
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
@@ -39,15 +45,18 @@ export type ProgressEvent =
       ok: boolean;
       /** What the cell's saved output lacks, if anything. */
       cut?: string;
+      /** Checking: the outputs differ from the saved ones. */
+      differs?: boolean;
     }
   | { type: 'end'; result: NotebookResult };
 
 /**
  * ok: every cell ran (with allowErrors, errors may be stored); error: a cell failed; timeout: a cell hit
  * the limit; died: the kernel exited mid-cell; cancelled: aborted, file untouched; failed: the notebook
- * could not be read or locked, the kernel could not start, or the file could not be written.
+ * could not be read or locked, the kernel could not start, or the file could not be written; mismatch:
+ * checking, every cell ran but some outputs differ from the saved ones.
  */
-export type NotebookStatus = 'ok' | 'error' | 'timeout' | 'died' | 'cancelled' | 'failed';
+export type NotebookStatus = 'ok' | 'error' | 'timeout' | 'died' | 'cancelled' | 'failed' | 'mismatch';
 
 export interface CellFailure {
   /** 1-based among the code cells that run (empty ones do not), and 1-based position in the file. */
@@ -83,9 +92,13 @@ export interface NotebookResult {
   failure?: CellFailure;
   /** Why the notebook could not run at all (status failed). */
   message?: string;
+  /** Checking: the cells whose outputs differ from the saved ones, in order. */
+  mismatches?: CellMismatch[];
+  /** Checking: the code cells tagged nbval-skip, not run (numbers as codeCell). */
+  skipped?: number[];
 }
 
-type Settings = typeof DEFAULTS & RunOptions & { outBase?: string };
+type Settings = typeof DEFAULTS & Omit<RunOptions, 'check'> & { outBase?: string; check?: CheckOptions };
 
 const isEmpty = (cell: Cell): boolean => cell.cell_type === 'code' && cell.source.trim() === '';
 
@@ -102,7 +115,7 @@ function open(notebook: string, settings: Settings): Opened {
     ? { name: settings.kernel ?? 'd2l-ts', argv: settings.kernelArgv }
     : chooseKernel(nb, notebook, settings.kernel);
   const target = targetOf(notebook, settings.out, settings.outBase);
-  const readOnly = readOnlyReason(target);
+  const readOnly = settings.check ? null : readOnlyReason(target); // a check writes nothing
   if (readOnly) {
     throw new Error(
       `${readOnly}: not overwriting it${settings.out ? '' : ' (--out DIR writes the executed copy elsewhere)'}`,
@@ -116,7 +129,9 @@ function open(notebook: string, settings: Settings): Opened {
     kernelName: choice.name,
     startTimeout: settings.startTimeout,
     signal: settings.signal,
-    orphanCleanup: { files: [tempFileFor(real)], locks: [lockFileFor(real)] },
+    orphanCleanup: settings.check
+      ? { files: [], locks: [] }
+      : { files: [tempFileFor(real)], locks: [lockFileFor(real)] },
   });
   kernel.catch(() => {}); // reported when the notebook's turn comes
   return { target, kernel };
@@ -125,7 +140,8 @@ function open(notebook: string, settings: Settings): Opened {
 function settingsOf(options: RunOptions): Settings {
   // An option given as undefined takes its default too.
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
-  const settings: Settings = { ...DEFAULTS, ...given };
+  const check = options.check && { ...CHECK_DEFAULTS, ...options.check };
+  const settings: Settings = { ...DEFAULTS, ...given, check };
   for (const name of ['timeout', 'interruptGrace', 'startTimeout', 'outputWait', 'maxOutput'] as const) {
     if (!(settings[name] >= 0)) throw new Error(`${name}: expected a number ≥ 0, got ${settings[name]}`);
   }
@@ -199,11 +215,13 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
   try {
     if (opened instanceof Error || opened === undefined) throw opened ?? new Error('cancelled');
     const { target } = opened;
+    const { check } = settings;
     if (settings.out) fs.mkdirSync(path.dirname(target), { recursive: true });
-    release = lockFile(realTarget(target));
+    if (!check) release = lockFile(realTarget(target));
     // Read again under the lock (the early start read it before), so no other run's write is lost.
     const nb = readNotebook(notebook);
     injectParameters(nb, settings.parameters);
+    const saved = nb.cells.map((cell) => cell.outputs ?? []); // what a check compares with
     result.cells = nb.cells.filter((cell) => cell.cell_type === 'code' && !isEmpty(cell)).length;
     if (signal?.aborted) throw new Error('cancelled');
     settings.onProgress?.({ type: 'start', notebook, cells: result.cells });
@@ -224,6 +242,13 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
         continue;
       }
       const at = { codeCell: ++codeCell, cellIndex: index + 1 };
+      if (check && tagsOf(cell).includes(TAGS.skip)) {
+        // nbval-skip: not run, nothing compared; counted as passed over, so cell numbers stay aligned.
+        (result.skipped ??= []).push(codeCell);
+        result.executed++;
+        result.cellSeconds.push(0);
+        continue;
+      }
       const cellStarted = Date.now();
       const { outcome, error, cut } = await runCell(kernel, cell, displays, settings);
       if (outcome.status === 'cancelled') break; // the signal aborted: see below
@@ -231,6 +256,13 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
       result.executed++;
       result.cellSeconds.push(seconds);
       if (cut) result.cut.push({ ...at, ...cut });
+      // An error the cell is tagged to raise is its expected output (as nbclient and nbval take it).
+      const expected = !!error && outcome.status === 'error' && tagsOf(cell).includes(TAGS.raisesException);
+      const mismatch =
+        check && (!error || expected || settings.allowErrors)
+          ? checkCell(cell, saved[index], at, check)
+          : null;
+      if (mismatch) (result.mismatches ??= []).push(mismatch);
       settings.onProgress?.({
         type: 'cell',
         notebook,
@@ -238,10 +270,11 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
         cells: result.cells,
         seconds,
         elapsed: elapsed(),
-        ok: !error,
+        ok: !error || expected,
         cut: cut ? (cut.lost ? 'outputs may be missing' : 'output truncated') : undefined,
+        differs: mismatch ? true : undefined,
       });
-      if (!error) continue;
+      if (!error || expected) continue;
       const { ename, evalue, traceback } = error;
       const failure = { ...at, source: cell.source, ename, evalue, traceback };
       if (outcome.status !== 'died' && !outcome.killed && settings.allowErrors) {
@@ -254,6 +287,8 @@ async function run(notebook: string, settings: Settings, opened?: Opened | Error
     }
     if (signal?.aborted) {
       result.status = 'cancelled';
+    } else if (check) {
+      if (result.status === 'ok' && result.mismatches) result.status = 'mismatch';
     } else {
       ensureCellIds(nb);
       writeNotebookAtomic(target, nb);
