@@ -15,7 +15,7 @@ import { encodePng } from './png';
  * byte for byte what `toSVG` gives.
  */
 export function renderSvg(spec: TopLevelSpec, width: number, height: number): string {
-  const view = new vega.View(vega.parse(toVega(spec)), { renderer: 'none' });
+  const view = new vega.View(vega.parse(compile(structuredClone(spec)).spec), { renderer: 'none' });
   try {
     view.run();
     // renderModule(name) returns the module (vega's typings only declare the two-argument setter).
@@ -33,38 +33,6 @@ export function renderSvg(spec: TopLevelSpec, width: number, height: number): st
     view.finalize();
   }
 }
-
-/** Placeholder for a spec's inline data while vega-lite compiles it: a JSON string, as ours are. */
-const NO_DATA = '[]';
-/** Compiled vega specs by their vega-lite spec without its data, the most recently used last. */
-const compiled = new Map<string, vega.Spec>();
-const COMPILED_KEPT = 8;
-
-/**
- * The vega spec of `spec`. vega-lite compiles it without its inline data, which it only copies (and
- * which costs it most of the time for a thousand points), and keeps the result for the next figure
- * of the same shape; the data goes into the compiled spec's dataset after. A test checks that this is
- * what compiling the whole spec gives.
- */
-export function toVega(spec: TopLevelSpec): vega.Spec {
-  const data = (spec as { data?: { values?: unknown } }).data;
-  if (data === undefined || typeof data.values !== 'string') return compile(structuredClone(spec)).spec;
-  const key = JSON.stringify({ ...spec, data: { ...data, values: NO_DATA } });
-  let shape = compiled.get(key);
-  if (shape === undefined) {
-    shape = compile(JSON.parse(key) as TopLevelSpec).spec;
-    if (shape.data?.filter(isPlaceholder).length !== 1) return compile(structuredClone(spec)).spec;
-  }
-  compiled.delete(key);
-  compiled.set(key, shape);
-  if (compiled.size > COMPILED_KEPT) compiled.delete(compiled.keys().next().value as string);
-  const out = structuredClone(shape);
-  const dataset = out.data?.find(isPlaceholder);
-  (dataset as { values: unknown }).values = data.values;
-  return out;
-}
-
-const isPlaceholder = (d: vega.Data): boolean => 'values' in d && (d.values as unknown) === NO_DATA;
 
 type SvgRendererClass = new (loader: unknown) => SvgRenderer;
 interface SvgRenderer {
