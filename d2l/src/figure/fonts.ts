@@ -110,13 +110,18 @@ function fontFiles(): string[] {
     }
     for (const e of entries) {
       const file = path.join(dir, e.name);
-      if (e.isDirectory() && depth < 8) walk(file, depth + 1);
+      // Linked folders count too (depth-limited, so a link loop ends).
+      const isDir = e.isDirectory() || (e.isSymbolicLink() && isDirectory(file));
+      if (isDir && depth < 8) walk(file, depth + 1);
       else if (/\.(ttf|otf|ttc|otc)$/i.test(e.name)) out.push(file);
     }
   };
   for (const dir of fontDirs()) walk(dir, 0);
   return out;
 }
+
+const isDirectory = (file: string): boolean =>
+  fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 /** The family names (name IDs 1 and 16) of every face in a TrueType/OpenType file or collection. */
 function familiesOf(file: string): Set<string> {
