@@ -79,7 +79,11 @@ export function fontIndex(): Map<string, string[]> {
   return index;
 }
 
-/** The directories resvg's font database (fontdb) loads on this platform. */
+/**
+ * The directories resvg's font database (fontdb) loads on this platform. On Linux it also reads the
+ * folders fontconfig lists; a family found only there is not indexed here, and such a figure loads
+ * all the system's fonts as before.
+ */
 function fontDirs(): string[] {
   const home = os.homedir();
   if (process.platform === 'darwin') {
