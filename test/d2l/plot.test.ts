@@ -208,7 +208,7 @@ describe('rendering cheaply, drawing the same', () => {
   test('text that another font may have to draw, or without a font family, loads all the system fonts', () => {
     const latin = d2l.figure([1, 2], [3, 4], { xlabel: 'x & y < 1 × 2', ylabel: '−1' }).svg;
     expect(fontsFor(latin).loadSystemFonts).toBe(false);
-    for (const xlabel of ['α', '第二个特征', '&#945;', 'x &#x3b1;']) {
+    for (const xlabel of ['α', '第二个特征', '&#945;', 'x &#x3b1;', '&#2212;']) {
       const svg = latin.split('>x &amp; y &lt; 1 × 2<').join(`>${xlabel}<`);
       expect(svg).not.toBe(latin);
       expect(fontsFor(svg)).toEqual({ loadSystemFonts: true });

@@ -52,10 +52,8 @@ function firstInstalled(list: string): string[] | undefined {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const decode = (s: string): string =>
-  s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) =>
-    e[0] !== '#'
-      ? (ENTITIES[e] ?? m)
-      : String.fromCodePoint(parseInt(e.slice(e[1] === 'x' || e[1] === 'X' ? 2 : 1), e[1] === '#' ? 10 : 16)),
+  s.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi, (m, hex?: string, dec?: string, name?: string) =>
+    name !== undefined ? (ENTITIES[name] ?? m) : String.fromCodePoint(hex ? parseInt(hex, 16) : Number(dec)),
   );
 
 let index: Map<string, string[]> | undefined;
