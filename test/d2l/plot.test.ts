@@ -7,6 +7,7 @@ import Ajv from 'ajv';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import * as d2l from 'd2l';
+import { fontsFor } from 'd2l/dist/figure/fonts';
 
 const { tf } = d2l;
 
@@ -169,6 +170,59 @@ test('the PNG is a valid image at twice the figure size; the bundle has vega-lit
   expect(zlib.inflateSync(chunks.IDAT).length).toBe((width + 1) * height);
   expect(Object.keys(fig.bundle())).toEqual(['application/vnd.vegalite.v5+json', 'image/png', 'text/plain']);
   expect(fig.bundle()['image/png']).toBe(png.toString('base64'));
+});
+
+describe('rendering cheaply, drawing the same', () => {
+  const figures = (): d2l.Figure[] => [
+    d2l.figure(
+      [1, 2, 3],
+      [
+        [1, 4, 9],
+        [3, 2, 1],
+      ],
+      { legend: ['a', 'b'], fmts: ['-', 'ro'] },
+    ),
+    d2l.figure([1, 2, 3, 4], [[10, NaN, 0.5, 1000]], { yscale: 'log', xlim: [0, 5], xlabel: 'epoch' }),
+    d2l.figure(
+      Array.from({ length: 1000 }, (_, i) => Math.sin(i)),
+      Array.from({ length: 1000 }, (_, i) => i / 7),
+      {
+        fmts: ['.'],
+      },
+    ),
+  ];
+
+  const { Resvg } = require('@resvg/resvg-js'); // eslint-disable-line @typescript-eslint/no-require-imports
+  const pixels = (svg: string, font: object): Buffer =>
+    new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font }).render().pixels;
+
+  test("resvg loads only the files of the SVG's font families, and draws what all the system's fonts draw", () => {
+    for (const fig of figures()) {
+      const fonts = fontsFor(fig.svg);
+      expect(fonts.loadSystemFonts).toBe(false);
+      expect(fonts.fontFiles?.length).toBeGreaterThan(0);
+      expect(pixels(fig.svg, fonts).equals(pixels(fig.svg, { loadSystemFonts: true }))).toBe(true);
+    }
+  });
+
+  test('text that another font may have to draw, or without a font family, loads all the system fonts', () => {
+    const latin = d2l.figure([1, 2], [3, 4], { xlabel: 'x & y < 1 × 2', ylabel: '−1' }).svg;
+    expect(fontsFor(latin).loadSystemFonts).toBe(false);
+    for (const xlabel of ['α', '第二个特征', '&#945;', 'x &#x3b1;', '&#2212;']) {
+      const svg = latin.split('>x &amp; y &lt; 1 × 2<').join(`>${xlabel}<`);
+      expect(svg).not.toBe(latin);
+      expect(fontsFor(svg)).toEqual({ loadSystemFonts: true });
+    }
+    expect(fontsFor(latin.replace(/ font-family="[^"]*"/, ''))).toEqual({ loadSystemFonts: true });
+    expect(fontsFor(latin.replace(/font-family="[^"]*"/g, 'font-family="No Such Font, sans-serif"'))).toEqual(
+      {
+        loadSystemFonts: true,
+      },
+    );
+    expect(fontsFor('<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>')).toEqual({
+      loadSystemFonts: false,
+    });
+  });
 });
 
 describe('Chinese labels', () => {

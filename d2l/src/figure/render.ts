@@ -5,6 +5,7 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import { fontsFor } from './fonts';
 import { encodePng } from './png';
 
 /**
@@ -47,7 +48,7 @@ interface RenderedImage {
   pixels: Buffer;
 }
 
-/** The SVG as PNG at `scale` pixels per px, with the system's fonts; undefined without resvg. */
+/** The SVG as PNG at `scale` pixels per px, drawn as with the system's fonts; undefined without resvg. */
 export function rasterise(svg: string, scale: number): Buffer | undefined {
   let resvg: { Resvg: new (svg: string, options: object) => { render(): RenderedImage } };
   try {
@@ -57,7 +58,7 @@ export function rasterise(svg: string, scale: number): Buffer | undefined {
   }
   const image = new resvg.Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: true },
+    font: fontsFor(svg),
   });
   const { width, height, pixels } = image.render();
   return encodePng(width, height, pixels);
