@@ -5,7 +5,7 @@
  * (A B A B, a fresh kernel each). Per run: kernel ready (start → kernel_info_reply), each cell of the
  * lesson, then after the lesson new one-line cells (new text each: the same text again is not rebuilt
  * and measures nothing), completion on new text, the plot cell again, and the kernel's resident memory
- * (VmRSS after the lesson, VmHWM at the end). With a baseline ref, the d2l-ts kernel as it was there
+ * (VmRSS after the lesson and at the end, and its peak, VmHWM). With a baseline ref, the d2l-ts kernel as it was there
  * (its src/, as bench/kernel-start.ts extracts it) takes its turn too.
  */
 import * as fs from 'node:fs';
@@ -207,6 +207,7 @@ async function once(
       again.push((await timedCell(kernel, c.name, `${plot}\n${comment} again ${i}`)).s);
     }
     record('plot again', median(again));
+    record('rss end', procStatusMB(kernel.pid, 'VmRSS'));
     record('peak rss', procStatusMB(kernel.pid, 'VmHWM'));
   } finally {
     await kernel.shutdown();
@@ -271,7 +272,8 @@ const ROWS: [string, string, 's' | 'ms' | 'MB'][] = [
   ['training', 'the training cell', 'ms'],
   ['plot again', 'the plot cell again, warm (new text): median of 3', 'ms'],
   ['rss', 'resident memory after the lesson (VmRSS)', 'MB'],
-  ['peak rss', 'peak resident memory at the end (VmHWM)', 'MB'],
+  ['rss end', 'resident memory at the end (after the cells above)', 'MB'],
+  ['peak rss', 'peak resident memory (VmHWM)', 'MB'],
 ];
 
 function fmt(x: number): string {
