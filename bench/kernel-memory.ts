@@ -1,14 +1,17 @@
 /**
- * What the d2l-ts kernel's resident memory is after the 3.2 lesson: `tsx bench/kernel-memory.ts
- * [--snapshot]`. Runs notebooks/3.2-… in a fresh kernel (the runner's KernelClient, as the bench does),
- * then prints the kernel's /proc/PID/smaps grouped by mapping (libtensorflow's text, the anonymous heap,
- * node itself, ...), process.memoryUsage() and V8's heap spaces seen from a cell (after a full GC), the
- * packages loaded (is the wasm backend there, more than one tfjs?), and with --snapshot a V8 heap
- * snapshot counted by constructor (what TypeScript's programs hold: its Node, Symbol, Type objects).
- * Not a benchmark: one run, for the breakdown in the notes of issue 28.
+ * What the d2l-ts kernel's resident memory is after the 3.2 lesson: `tsx bench/kernel-memory.ts`.
+ * Runs notebooks/3.2-… in a fresh kernel (the runner's KernelClient, as the bench does), then prints
+ * the kernel's /proc/PID/smaps grouped by mapping (libtensorflow's text, the anonymous memory, node
+ * itself, ...), and, from a cell after a full GC, process.memoryUsage(), V8's heap spaces and the
+ * packages loaded (is the wasm backend there, more than one tfjs-core?). `--parts` then measures the
+ * two halves alone, each in a fresh node: the libraries running the lesson without TypeScript
+ * (tfjs-node, d2l, a plot, the training loop with an Animator), and TypeScript alone (tslab's converter
+ * fed the lesson's cells, converted and checked but not run). Not a benchmark: one run, for the
+ * breakdown in issue 28. (A V8 heap snapshot of the kernel did not finish in 20 minutes on the busy
+ * 2-core machine, hence the parts measured apart.)
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { kernelSpec } from '../src/kernelspec';
 import { KernelClient } from '../src/runner/kernel';
@@ -43,29 +46,6 @@ export function smapsByMapping(text: string): Mapping[] {
   return [...by.values()].sort((a, b) => b.rss - a.rss);
 }
 
-/** A V8 heap snapshot's self sizes by node type and constructor name, largest first. */
-export function snapshotByConstructor(file: string): { key: string; count: number; bytes: number }[] {
-  const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
-    nodes: number[];
-    strings: string[];
-  };
-  const fields = snap.snapshot.meta.node_fields;
-  const types = snap.snapshot.meta.node_types[0];
-  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
-  const by = new Map<string, { key: string; count: number; bytes: number }>();
-  for (let i = 0; i < snap.nodes.length; i += fields.length) {
-    const type = types[snap.nodes[i + typeAt]];
-    const name = type === 'object' || type === 'native' ? snap.strings[snap.nodes[i + nameAt]] : '';
-    const key = `${type}${name ? ` ${name}` : ''}`;
-    const entry = by.get(key) ?? { key, count: 0, bytes: 0 };
-    entry.count++;
-    entry.bytes += snap.nodes[i + sizeAt];
-    by.set(key, entry);
-  }
-  return [...by.values()].sort((a, b) => b.bytes - a.bytes);
-}
-
 /** What the cell prints: packages loaded, process.memoryUsage() and heap spaces after a full GC. */
 const INSPECT = `{
   const v8 = require('v8');
@@ -85,12 +65,11 @@ const INSPECT = `{
 }`;
 
 async function main(): Promise<void> {
-  const snapshot = process.argv.includes('--snapshot');
   const kernel = await KernelClient.start({ argv: kernelSpec().argv, cwd: path.dirname(LESSON_NOTEBOOK) });
   const run = async (code: string): Promise<string> => {
     const out: string[] = [];
     const outcome = await kernel.execute(code, {
-      timeout: 0, // a heap snapshot of the kernel takes minutes on a busy machine
+      timeout: 300,
       onIopub: (m: Message) => {
         const c = m.content as { text?: string; ename?: string; evalue?: string };
         if (m.header.msg_type === 'stream') out.push(String(c.text));
@@ -120,36 +99,87 @@ async function main(): Promise<void> {
     console.log('\nfrom a cell, after a full GC:');
     console.log((await run(INSPECT)).trim());
     console.log(`after the GC: ${mb()}`);
-    if (snapshot) {
-      const file = path.join(os.tmpdir(), `d2l-ts-kernel-${kernel.pid}.heapsnapshot`);
-      await run(`require('v8').writeHeapSnapshot(${JSON.stringify(file)});`);
-      console.log(`\nheap snapshot ${file}: self size by constructor (top 40)`);
-      const rows = snapshotByConstructor(file);
-      for (const r of rows.slice(0, 40)) {
-        console.log(
-          `  ${(r.bytes / 2 ** 20).toFixed(1).padStart(7)} MB ${String(r.count).padStart(8)}  ${r.key}`,
-        );
-      }
-      const ts = rows.filter((r) =>
-        /^object (NodeObject|TokenObject|IdentifierObject|SourceFileObject|SymbolObject|TypeObject|SignatureObject|PrivateIdentifierObject|Node|Token|Identifier|SourceFile)$/.test(
-          r.key,
-        ),
-      );
-      const tsBytes = ts.reduce((s, r) => s + r.bytes, 0);
-      console.log(
-        `TypeScript's AST, symbol and type objects (self size): ${(tsBytes / 2 ** 20).toFixed(1)} MB; ` +
-          ts.map((r) => `${r.key.replace('object ', '')} ×${r.count}`).join(', '),
-      );
-      fs.rmSync(file, { force: true });
-    }
   } finally {
     await kernel.shutdown();
   }
 }
 
+/** Stages of one fresh node, printed as it goes: VmRSS, its anonymous part, V8's heap after a full GC. */
+const STAGE = `
+const v8 = require('v8'); v8.setFlagsFromString('--expose-gc'); const gc = require('vm').runInNewContext('gc');
+const fs = require('fs');
+function stage(name) {
+  gc(); gc();
+  const st = fs.readFileSync('/proc/self/status', 'utf8');
+  const mb = (k) => (+new RegExp('^' + k + ':\\\\s+(\\\\d+)', 'm').exec(st)[1] / 1024).toFixed(0);
+  const m = process.memoryUsage();
+  console.log('  ' + name + ': VmRSS ' + mb('VmRSS') + ' MB (anon ' + mb('RssAnon') + ', file ' + mb('RssFile') +
+    '), V8 heap used ' + (m.heapUsed / 2 ** 20).toFixed(0) + ' of ' + (m.heapTotal / 2 ** 20).toFixed(0) + ' MB');
+}
+stage('node');
+`;
+
+const LIBRARIES = `${STAGE}
+(async () => {
+  const tf = require('@tensorflow/tfjs-node');
+  stage('require @tensorflow/tfjs-node');
+  const d2l = require('d2l');
+  await d2l.ready();
+  stage('d2l (tfjs, vega, vega-lite) and ready()');
+  const features = tf.randomNormal([1000, 2]), labels = tf.randomNormal([1000, 1]);
+  d2l.plot(features.slice([0, 1], [-1, 1]), labels, { xlabel: 'x', ylabel: 'y', fmts: ['.'] });
+  const w = tf.variable(tf.randomNormal([2, 1], 0, 0.01)), b = tf.variable(tf.zeros([1]));
+  const animator = new d2l.Animator({ xlabel: 'epoch', ylabel: 'loss', yscale: 'log', xlim: [0, 3] });
+  for (let epoch = 0; epoch < 3; epoch++) {
+    let i = 0;
+    for (const [X, y] of d2l.data_iter(10, features, labels)) {
+      const l = tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => d2l.squared_loss(d2l.linreg(X, w, b), y).sum());
+        d2l.sgd([w, b], grads, 0.03, 10);
+        return value.dataSync()[0] / 10;
+      });
+      if (++i % 5 === 0) await animator.add(epoch + i / 100, l);
+    }
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  stage('after a plot and the training loop with an Animator');
+})();
+`;
+
+const TYPESCRIPT = `${STAGE}
+const { createConverter } = require('tslab/dist/converter');
+stage('TypeScript and tslab loaded');
+const conv = createConverter({ isJS: false, isBrowser: false });
+stage("tslab's converter created");
+let prev = '';
+for (const [i, src] of JSON.parse(process.argv[1]).entries()) {
+  const r = conv.convert(prev, src);
+  if (r.diagnostics.length > 0) throw new Error(r.diagnostics[0].messageText);
+  prev = r.declOutput || '';
+  if (i === 0) stage('the first cell converted');
+}
+stage('the lesson converted');
+for (let i = 0; i < 33; i++) prev = conv.convert(prev, ['1 + ' + i, 'const c_' + i + ' = ' + i, 'tf.add(true_w, ' + i + ').dispose()'][i % 3]).declOutput || prev;
+stage('33 one-line cells more');
+process.exit(0);
+`;
+
+function parts(): void {
+  const cwd = path.dirname(LESSON_NOTEBOOK);
+  console.log('\nthe libraries running the lesson, without TypeScript:');
+  execFileSync(process.execPath, ['-e', LIBRARIES], { cwd, stdio: ['ignore', 'inherit', 'ignore'] });
+  console.log("\nTypeScript alone (tslab's converter, the lesson converted, not run):");
+  const cells = JSON.stringify(typescriptLesson().map((c) => c.code));
+  execFileSync(process.execPath, ['-e', TYPESCRIPT, cells], { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
 if (require.main === module) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
-  });
+  main()
+    .then(() => {
+      if (process.argv.includes('--parts')) parts();
+    })
+    .catch((e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    });
 }
