@@ -5,7 +5,8 @@
  * (A B A B, a fresh kernel each). Per run: kernel ready (start → kernel_info_reply), each cell of the
  * lesson, then after the lesson new one-line cells (new text each: the same text again is not rebuilt
  * and measures nothing), completion on new text, the plot cell again, and the kernel's resident memory
- * (VmRSS after the lesson and at the end, and its peak, VmHWM). With a baseline ref, the d2l-ts kernel as it was there
+ * (VmRSS after the lesson and at the end, and its peak, VmHWM). The kernel's CPU time (until ready, the
+ * first cell, the whole lesson) is steadier than wall time on a busy machine. With a baseline ref, the d2l-ts kernel as it was there
  * (its src/, as bench/kernel-start.ts extracts it) takes its turn too.
  */
 import * as fs from 'node:fs';
@@ -15,7 +16,7 @@ import { PROJECT_ROOT } from '../src/paths';
 import { KernelClient } from '../src/runner/kernel';
 import { readNotebook } from '../src/runner/notebook';
 import type { Message } from '../src/runner/wire';
-import { baselineArgv } from './kernel-start';
+import { baselineArgv, cpuSeconds } from './kernel-start';
 import { median } from './report';
 
 export const LESSON_NOTEBOOK = path.join(PROJECT_ROOT, 'notebooks', '3.2-linear-regression-scratch.ipynb');
@@ -168,9 +169,12 @@ async function once(
   try {
     const ready = (performance.now() - started) / 1000;
     record('ready', ready);
+    record('ready cpu', cpuSeconds(kernel.pid));
     const shorts: number[] = [];
     for (const cell of c.lesson) {
+      const cpuBefore = cpuSeconds(kernel.pid);
       const { s, out } = await timedCell(kernel, c.name, cell.code);
+      if (cell.role === 'first') record('first cpu', cpuSeconds(kernel.pid) - cpuBefore);
       cellTimes.push(s);
       if (cell.role === 'first') {
         record('first', s);
@@ -179,6 +183,7 @@ async function once(
       } else if (cell.role === 'short') shorts.push(s);
       else record(cell.role, s);
     }
+    record('lesson cpu', cpuSeconds(kernel.pid));
     record('short median', median(shorts));
     record('short max', Math.max(...shorts));
     record('rss', procStatusMB(kernel.pid, 'VmRSS'));
@@ -262,6 +267,9 @@ const ROWS: [string, string, 's' | 'ms' | 'MB'][] = [
   ['ready', 'kernel ready (start → kernel_info_reply)', 's'],
   ['first', 'first cell (imports; `await d2l.ready()` / `import torch`)', 's'],
   ['first result', 'first result (the two above)', 's'],
+  ['ready cpu', 'CPU time (user + system) of the kernel until ready', 's'],
+  ['first cpu', 'CPU time of the first cell', 's'],
+  ['lesson cpu', 'CPU time of the kernel from its start to the end of the lesson', 's'],
   ['short median', 'short cells of 3.2 (not first, plot, training): median', 'ms'],
   ['short max', 'short cells of 3.2: maximum', 'ms'],
   ['new `1 + i`', 'after the lesson, 11 new cells `1 + i`: median', 'ms'],
