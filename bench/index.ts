@@ -6,7 +6,8 @@
  *
  *   npm run bench -- [--repeats N] [--scale-repeats N] [--no-scale] [--all-closed-form]
  *                    [--baseline GIT_REF] [--json PATH] [--no-torch-venv] [--notebook-repeats N]
- *                    [--notebooks-only] [--board-only] [--kernel-start-only] [--kernel-baseline GIT_REF]
+ *                    [--notebooks-only] [--board-only] [--kernel-start-only] [--kernel-only]
+ *                    [--kernel-baseline GIT_REF]
  *
  * The notebooks also run side by side with `jupyter nbconvert --execute` (bench/notebooks.ts) when a
  * Python with nbconvert is found; --notebooks-only runs just that comparison.
@@ -15,6 +16,11 @@
  *
  * The kernel's start in and outside the project (bench/kernel-start.ts) runs too; --kernel-start-only
  * runs just that, and --kernel-baseline adds the kernel as it was at GIT_REF.
+ *
+ * The kernel experience (bench/kernel-lesson.ts): the d2l-ts kernel through notebooks/3.2-… against
+ * ipykernel running the book's PyTorch 3.2 (bench/lesson_3_2.py) in the bench's torch venv, cell by
+ * cell, --notebook-repeats runs each; --kernel-only runs just that (with --kernel-baseline: the kernel
+ * at GIT_REF as well).
  *
  * --baseline builds d2l as it was at GIT_REF and runs it too (as `wasm@REF`, ...), for before/after.
  * Prints a table and writes JSON (default .bench/results-<UTC date and time>.json) for tracking.
@@ -27,6 +33,7 @@ import * as d2l from 'd2l';
 import { cacheDir } from '../src/native';
 import { boardBench } from './board';
 import type { ChildReport } from './child';
+import { benchKernelLesson, formatKernelLesson } from './kernel-lesson';
 import { benchKernelStart, formatKernelStart } from './kernel-start';
 import { benchNotebooks, compareWithNbconvert, findNbconvert, formatComparison } from './notebooks';
 import { formatTable, summarise, type Summary } from './report';
@@ -35,7 +42,8 @@ import { PROJECT_ROOT } from '../src/paths';
 const DEBIAN_PYTHON = '/usr/bin/python3';
 /** The bench's own venv with a current PyTorch (pip serves the CPU build), made on first use. */
 const TORCH_VENV = path.join(cacheDir(), 'bench-torch');
-const TORCH_REQUIREMENTS = ['torch==2.13.0+cpu', 'numpy'];
+/** ipykernel and matplotlib: the kernel-experience bench runs the book's 3.2 in ipykernel with this torch. */
+const TORCH_REQUIREMENTS = ['torch==2.13.0+cpu', 'numpy', 'ipykernel', 'matplotlib'];
 /** Backends whose XᵀX over 10⁶ rows takes a minute (tfjs's matMul with transposeA); run on request. */
 const SLOW_CLOSED_FORM = ['cpu', 'wasm'];
 
@@ -51,6 +59,7 @@ interface Options {
   notebooksOnly: boolean;
   boardOnly: boolean;
   kernelStartOnly: boolean;
+  kernelOnly: boolean;
   kernelBaseline?: string;
 }
 
@@ -67,6 +76,7 @@ function parseArgs(argv: string[]): Options {
     notebooksOnly: false,
     boardOnly: false,
     kernelStartOnly: false,
+    kernelOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -91,6 +101,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--notebooks-only') options.notebooksOnly = true;
     else if (arg === '--board-only') options.boardOnly = true;
     else if (arg === '--kernel-start-only') options.kernelStartOnly = true;
+    else if (arg === '--kernel-only') options.kernelOnly = true;
     else if (arg === '--kernel-baseline') options.kernelBaseline = value();
     else throw new Error(`unknown option ${arg}; see the comment at the top of bench/index.ts`);
   }
@@ -157,9 +168,9 @@ function buildBaseline(ref: string): { module: string; label: string; hasLstsq: 
   return { module: path.join(dir, 'd2l/dist/index.js'), label: sha, hasLstsq };
 }
 
-function torchVersion(python: string): string | null {
+function torchVersion(python: string, alsoImport = ''): string | null {
   try {
-    return execFileSync(python, ['-c', 'import torch; print(torch.__version__)'], {
+    return execFileSync(python, ['-c', `import torch${alsoImport}; print(torch.__version__)`], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
@@ -171,10 +182,10 @@ function torchVersion(python: string): string | null {
 /** The Pythons that import torch: Debian's, and the bench's venv (made here when it is missing). */
 function torchRunners(makeVenv: boolean, notes: string[]): Runner[] {
   const venvPython = path.join(TORCH_VENV, 'bin', 'python');
-  if (makeVenv && torchVersion(venvPython) === null) {
-    progress(`bench: making ${TORCH_VENV} with ${TORCH_REQUIREMENTS.join(' ')} (once; about 200 MB)`);
+  if (makeVenv && torchVersion(venvPython, VENV_IMPORTS) === null) {
+    progress(`bench: making ${TORCH_VENV} with ${TORCH_REQUIREMENTS.join(' ')} (once; about 300 MB)`);
     try {
-      execFileSync('python3', ['-m', 'venv', TORCH_VENV], { stdio: 'inherit' });
+      if (!existsSync(venvPython)) execFileSync('python3', ['-m', 'venv', TORCH_VENV], { stdio: 'inherit' });
       // --retries 0: an index that cannot be reached fails at once instead of after minutes.
       execFileSync(venvPython, ['-m', 'pip', 'install', '--retries', '0', '-q', ...TORCH_REQUIREMENTS], {
         stdio: 'inherit',
@@ -192,6 +203,20 @@ function torchRunners(makeVenv: boolean, notes: string[]): Runner[] {
     notes.push(`PyTorch skipped: neither ${DEBIAN_PYTHON} nor ${venvPython} imports torch`);
   }
   return runners;
+}
+
+const VENV_IMPORTS = ', ipykernel, matplotlib';
+
+/** The bench venv's Python when it has torch, ipykernel and matplotlib (for ipykernel + PyTorch), else undefined. */
+function ipykernelPython(notes: string[]): string | undefined {
+  const python = path.join(TORCH_VENV, 'bin', 'python');
+  const version = torchVersion(python, VENV_IMPORTS);
+  if (version === null) {
+    notes.push(`ipykernel + PyTorch skipped: ${python} does not import torch, ipykernel and matplotlib`);
+    return undefined;
+  }
+  notes.push(`ipykernel: ${python}, torch ${version}`);
+  return python;
 }
 
 /** Notebook run time needs the notebooks and the headless runner (src/runner, src/cli.ts). */
@@ -242,6 +267,19 @@ function nbconvertComparison(repeats: number): {
   return { text: formatComparison(result, notebooks.length, os.availableParallelism()), result };
 }
 
+/** The kernel experience against ipykernel + PyTorch on 3.2: the printed table, and the figures for the JSON. */
+async function kernelLessonComparison(
+  options: Options,
+): Promise<{ text: string; result: Awaited<ReturnType<typeof benchKernelLesson>> }> {
+  const notes: string[] = [];
+  if (options.torchVenv) torchRunners(true, notes); // makes the venv when missing
+  const python = ipykernelPython(notes);
+  const result = await benchKernelLesson(options.notebookRepeats, python, options.kernelBaseline, progress);
+  progress('');
+  result.notes.push(...notes);
+  return { text: formatKernelLesson(result), result };
+}
+
 /** The kernel's start in and outside the project: the printed table, and the figures for the JSON. */
 async function kernelStartComparison(
   repeats: number,
@@ -256,11 +294,13 @@ async function main(): Promise<void> {
   // The single comparisons: print their table and write their JSON, nothing else.
   const single = options.boardOnly
     ? { board: await boardBench(options.repeats) }
-    : options.kernelStartOnly
-      ? { kernelStart: await kernelStartComparison(options.notebookRepeats, options.kernelBaseline) }
-      : options.notebooksOnly
-        ? { nbconvert: nbconvertComparison(options.notebookRepeats) }
-        : undefined;
+    : options.kernelOnly
+      ? { kernelLesson: await kernelLessonComparison(options) }
+      : options.kernelStartOnly
+        ? { kernelStart: await kernelStartComparison(options.notebookRepeats, options.kernelBaseline) }
+        : options.notebooksOnly
+          ? { nbconvert: nbconvertComparison(options.notebookRepeats) }
+          : undefined;
   if (single !== undefined) {
     const [[name, { text, result }]] = Object.entries(single);
     console.log(text);
@@ -351,6 +391,8 @@ async function main(): Promise<void> {
     options.kernelBaseline,
   );
   console.log(`\n${kernelStartText}`);
+  const { text: kernelLessonText, result: kernelLesson } = await kernelLessonComparison(options);
+  console.log(`\n${kernelLessonText}`);
   const result = {
     date: new Date().toISOString(),
     commit: gitCommit(),
@@ -364,6 +406,7 @@ async function main(): Promise<void> {
     reports,
     nbconvert: comparison.result,
     kernelStart,
+    kernelLesson,
   };
   mkdirSync(path.dirname(options.json), { recursive: true });
   writeFileSync(options.json, JSON.stringify(result, null, 2) + '\n');

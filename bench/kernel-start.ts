@@ -43,7 +43,7 @@ export function cpuSeconds(pid: number | undefined, children = false): number {
 }
 
 /** The kernelspec's argv with the preload as it was at `ref`. */
-function baselineArgv(ref: string): string[] {
+export function baselineArgv(ref: string): string[] {
   const sha = execFileSync('git', ['rev-parse', '--short', '--verify', `${ref}^{commit}`], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
