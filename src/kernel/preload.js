@@ -10,6 +10,7 @@
 // - comm-info.js     comm_info_request answered with a comm_info_reply
 // - post-execute.js  IPython's post_execute event: hooks run when a cell ends, before its reply
 // - types.js         only the @types packages the project names type-loaded (a faster start)
+// - converter.js     one language service compiles each cell for its own cost; warmed after the first reply
 // - shell.js         requests answered before tslab sees them (used by the three above)
 // The runner adds exit-with-parent.js and lossless-iopub.js to the kernels it starts.
 // Plain JavaScript because the kernel runs without tsx; tsc checks it (// @ts-check, JSDoc types).
@@ -38,6 +39,7 @@ const PATCHES = [
   require('./kernel-info'),
   require('./comm-info'),
   require('./types'),
+  require('./converter'),
 ];
 
 /** The tslab internals the patches replace but that this tslab lacks (an upgrade moved them). */
