@@ -20,8 +20,13 @@
 // D2L_KERNEL_CONVERTER=tslab keeps tslab's converter (to compare the two side by side).
 'use strict';
 const path = require('node:path');
+const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 
-const replaces = ['converter.createConverter', 'converter.esModuleToCommonJSModule', 'converter.keepNamesInImport'];
+const replaces = [
+  'converter.createConverter',
+  'converter.esModuleToCommonJSModule',
+  'converter.keepNamesInImport',
+];
 
 /** The modules whose types the warm-up loads: what this project's notebooks import. */
 const WARM_MODULES = ['@tensorflow/tfjs', 'd2l'];
@@ -168,14 +173,23 @@ function converterFactory(tslab) {
     }
 
     /** @param {string} file */
-    const isPackageFile = (file) => file.includes('/node_modules/') || file.startsWith(ts.getDirectoryPath(ts.getDefaultLibFilePath(compilerOptions)));
+    const isPackageFile = (file) =>
+      file.includes('/node_modules/') ||
+      file.startsWith(ts.getDirectoryPath(ts.getDefaultLibFilePath(compilerOptions)));
 
     // Module resolutions into packages are kept for the kernel's life (packages do not change under a
     // running kernel, as tslab assumes too); local ones are looked up again each time, so a file
     // created after a failed import is found.
     /** @type {Map<string, unknown>} */
     const packageResolutions = new Map();
-    const moduleResolutionHost = { fileExists, readFile, directoryExists, realpath: ts.sys.realpath, getCurrentDirectory: () => cwd, getDirectories: ts.sys.getDirectories };
+    const moduleResolutionHost = {
+      fileExists,
+      readFile,
+      directoryExists,
+      realpath: ts.sys.realpath,
+      getCurrentDirectory: () => cwd,
+      getDirectories: ts.sys.getDirectories,
+    };
 
     /** @type {Map<string, { version: string, snapshot: unknown }>} */
     const snapshots = new Map();
@@ -222,7 +236,12 @@ function converterFactory(tslab) {
         return names.map((name) => {
           const key = `${ts.getDirectoryPath(containingFile)}\0${name}`;
           if (packageResolutions.has(key)) return packageResolutions.get(key);
-          const resolved = ts.resolveModuleName(name, containingFile, compilerOptions, moduleResolutionHost).resolvedModule;
+          const resolved = ts.resolveModuleName(
+            name,
+            containingFile,
+            compilerOptions,
+            moduleResolutionHost,
+          ).resolvedModule;
           if (resolved?.isExternalLibraryImport) packageResolutions.set(key, resolved);
           return resolved;
         });
@@ -288,7 +307,9 @@ function converterFactory(tslab) {
         for (const file of [srcFile, ...deps.map((dep) => program.getSourceFile(dep))]) {
           found.push(...program.getDeclarationDiagnostics(file));
         }
-        return { diagnostics: convertDiagnostics(program, ts.sortAndDeduplicateDiagnostics(found)).diagnostics };
+        return {
+          diagnostics: convertDiagnostics(program, ts.sortAndDeduplicateDiagnostics(found)).diagnostics,
+        };
       }
       const checker = program.getTypeChecker();
       /** @type {string | undefined} */ let output;
@@ -344,7 +365,9 @@ function converterFactory(tslab) {
      * @param {any} srcFile
      */
     function hasToplevelAwait(program, srcFile) {
-      return program.getSemanticDiagnostics(srcFile).some((/** @type {any} */ d) => isTopLevelAwaitDiagnostic(srcFile, d));
+      return program
+        .getSemanticDiagnostics(srcFile)
+        .some((/** @type {any} */ d) => isTopLevelAwaitDiagnostic(srcFile, d));
     }
 
     /** @param {any} srcFile @param {any} d */
@@ -372,7 +395,13 @@ function converterFactory(tslab) {
      * @returns {Set<string>}
      */
     function declaredNames(src) {
-      const file = ts.createSourceFile(srcFilename, srcPrefix + src, transpileTarget, false, options?.isJS ? ts.ScriptKind.JS : ts.ScriptKind.TS);
+      const file = ts.createSourceFile(
+        srcFilename,
+        srcPrefix + src,
+        transpileTarget,
+        false,
+        options?.isJS ? ts.ScriptKind.JS : ts.ScriptKind.TS,
+      );
       /** @type {Set<string>} */
       const names = new Set();
       /** @param {any} name */
@@ -396,7 +425,8 @@ function converterFactory(tslab) {
           if (stmt.name) names.add(stmt.name.escapedText);
         } else if (ts.isModuleDeclaration(stmt)) {
           // `declare global` and `declare module 'x'` declare no local.
-          if (ts.isIdentifier(stmt.name) && !(stmt.flags & ts.NodeFlags.GlobalAugmentation)) names.add(stmt.name.escapedText);
+          if (ts.isIdentifier(stmt.name) && !(stmt.flags & ts.NodeFlags.GlobalAugmentation))
+            names.add(stmt.name.escapedText);
         } else if (ts.isImportDeclaration(stmt) && stmt.importClause) {
           const clause = stmt.importClause;
           if (clause.name) names.add(clause.name.escapedText);
@@ -429,7 +459,8 @@ function converterFactory(tslab) {
           const resolved = resolution?.resolvedModule;
           if (resolved?.resolvedFileName) next.push(resolved.resolvedFileName);
         });
-        for (const ref of file.referencedFiles) next.push(ts.resolveTripleslashReference(ref.fileName, file.fileName));
+        for (const ref of file.referencedFiles)
+          next.push(ts.resolveTripleslashReference(ref.fileName, file.fileName));
         for (const name of next) {
           if (seen.has(name)) continue;
           seen.add(name);
@@ -584,7 +615,14 @@ function converterFactory(tslab) {
         const start = adjustSrcFileOffset(program, d.file.fileName, d.start);
         const end = adjustSrcFileOffset(program, d.file.fileName, d.start + d.length);
         if (typeof d.messageText === 'string') {
-          diagnostics.push({ start, end, messageText: d.messageText, category: d.category, code: d.code, fileName });
+          diagnostics.push({
+            start,
+            end,
+            messageText: d.messageText,
+            category: d.category,
+            code: d.code,
+            fileName,
+          });
           continue;
         }
         traverseDiagnosticMessageChain(start, end, d.messageText, diagnostics, fileName);
@@ -597,7 +635,14 @@ function converterFactory(tslab) {
      * @param {CellDiagnostic[]} out @param {string} [fileName]
      */
     function traverseDiagnosticMessageChain(start, end, msg, out, fileName) {
-      out.push({ start, end, messageText: msg.messageText, category: msg.category, code: msg.code, fileName });
+      out.push({
+        start,
+        end,
+        messageText: msg.messageText,
+        category: msg.category,
+        code: msg.code,
+        fileName,
+      });
       // tslab passes no file name to the chain's children.
       for (const child of msg.next ?? []) traverseDiagnosticMessageChain(start, end, child, out);
     }
@@ -619,8 +664,10 @@ function converterFactory(tslab) {
       }
       /** @param {any} node @returns {any} */
       function wrapPrevIdentifier(node) {
-        if (!ts.isIdentifier(node)) return ts.visitEachChild(node, wrapPrevIdentifier, nullTransformationContext);
-        if (node.parent && ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) return node;
+        if (!ts.isIdentifier(node))
+          return ts.visitEachChild(node, wrapPrevIdentifier, nullTransformationContext);
+        if (node.parent && ts.isPropertyAccessExpression(node.parent) && node.parent.name === node)
+          return node;
         const prev = (checker.getSymbolAtLocation(node)?.declarations ?? []).some(
           (/** @type {any} */ decl) => decl.getSourceFile() === declsFile,
         );
@@ -667,7 +714,12 @@ function converterFactory(tslab) {
     /** @param {string} prevDecl @param {string} src @param {number} position */
     function inspect(prevDecl, src, position) {
       const { program, srcFile } = update(prevDecl, src);
-      const info = ts.getQuickInfoAtPosition(srcFile, program.getTypeChecker(), cancellationToken, position + srcPrefix.length);
+      const info = ts.getQuickInfoAtPosition(
+        srcFile,
+        program.getTypeChecker(),
+        cancellationToken,
+        position + srcPrefix.length,
+      );
       if (info && info.textSpan) info.textSpan.start -= srcPrefix.length;
       return info;
     }
@@ -715,7 +767,13 @@ function converterFactory(tslab) {
       const candidates = entries
         .map((/** @type {any} */ e, /** @type {number} */ index) => {
           const lname = e.name.toLowerCase();
-          const key = e.name.startsWith(name) ? '0' : lname.startsWith(lower) ? '1' : lname.indexOf(lower) >= 0 ? '2' : '';
+          const key = e.name.startsWith(name)
+            ? '0'
+            : lname.startsWith(lower)
+              ? '1'
+              : lname.indexOf(lower) >= 0
+                ? '2'
+                : '';
           return key === '' ? null : { name: e.name, sortKey: key + e.sortText, index };
         })
         .filter((/** @type {any} */ e) => !!e);
@@ -745,7 +803,8 @@ function converterFactory(tslab) {
       }
       warmed = true;
       const program = service.getProgram();
-      return convertDiagnostics(program, ts.getPreEmitDiagnostics(program, program.getSourceFile(file))).diagnostics;
+      return convertDiagnostics(program, ts.getPreEmitDiagnostics(program, program.getSourceFile(file)))
+        .diagnostics;
     }
 
     function close() {
@@ -766,7 +825,10 @@ function converterFactory(tslab) {
       }
     });
     const warmCell =
-      warmImports.map((name, i) => `import * as m${i} from '${name}';`).join('\n') + '\nconst warm = [' + warmImports.map((_, i) => `m${i}`).join(', ') + '].length;\nwarm';
+      warmImports.map((name, i) => `import * as m${i} from '${name}';`).join('\n') +
+      '\nconst warm = [' +
+      warmImports.map((_, i) => `m${i}`).join(', ') +
+      '].length;\nwarm';
     const steps = [
       () => {
         setMemory(srcFilename, srcPrefix + warmCell);
@@ -787,11 +849,13 @@ function converterFactory(tslab) {
 }
 
 /**
- * The converter of the kernel's first createConverter call, warmed when the kernel has answered its
- * first request (or after a second without one).
+ * The converter of the kernel's first createConverter call, warmed once the kernel is quiet.
  * @type {{ warm: () => void } | null}
  */
 let first = null;
+
+/** How long the shell must be quiet before the warm-up starts (clients re-send kernel_info every 100 ms until iopub answers). */
+const QUIET_MS = 250;
 
 /** @param {typeof import('./tslab')} tslab */
 function install(tslab) {
@@ -809,24 +873,28 @@ function install(tslab) {
 }
 
 /**
- * Warms `converter` once the kernel has sent its first reply (tslab creates the converter before it
- * opens its sockets; warming then would delay the kernel_info_reply), or after a second regardless.
+ * Warms `converter` once the shell has been quiet for QUIET_MS: tslab creates the converter before it
+ * opens its sockets, and a warm-up then, or while a client is still greeting the kernel, would delay
+ * the kernel_info_reply. A request arriving later waits at most for the warm-up's current step.
  * @param {{ warm: () => void }} converter
  */
 function scheduleWarm(converter) {
   const shell = require('./shell');
   let started = false;
-  const start = () => {
-    if (started) return;
-    started = true;
-    clearTimeout(fallback);
-    // Let the reply's frames go out first.
-    setTimeout(() => converter.warm(), 10);
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  /** @param {number} ms */
+  const wait = (ms) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      started = true;
+      converter.warm();
+    }, ms);
   };
-  const fallback = setTimeout(start, 1000);
-  fallback.unref?.();
-  shell.intercept((request) => {
-    if (!started) setImmediate(start);
+  wait(4 * QUIET_MS); // no request yet: the sockets are being opened
+
+  shell.intercept(() => {
+    if (!started) wait(QUIET_MS);
     return undefined;
   });
 }
