@@ -854,8 +854,12 @@ function converterFactory(tslab) {
  */
 let first = null;
 
-/** How long the shell must be quiet before the warm-up starts (clients re-send kernel_info every 100 ms until iopub answers). */
-const QUIET_MS = 250;
+/**
+ * How long the shell must be quiet before the warm-up starts: clients greet a new kernel with
+ * kernel_info requests until its iopub answers too, re-sent every 100 ms to 1 s (the runner's
+ * KernelClient, jupyter_server's nudge).
+ */
+const QUIET_MS = 1500;
 
 /** @param {typeof import('./tslab')} tslab */
 function install(tslab) {
@@ -873,9 +877,10 @@ function install(tslab) {
 }
 
 /**
- * Warms `converter` once the shell has been quiet for QUIET_MS: tslab creates the converter before it
- * opens its sockets, and a warm-up then, or while a client is still greeting the kernel, would delay
- * the kernel_info_reply. A request arriving later waits at most for the warm-up's current step.
+ * Warms `converter` once the shell has been quiet for QUIET_MS after a request: tslab creates the
+ * converter before it opens its sockets, and a warm-up then, or while a client is still greeting the
+ * kernel, would delay the kernel_info_reply. A request arriving later waits at most for the warm-up's
+ * current step; a cell arriving first does the work itself.
  * @param {{ warm: () => void }} converter
  */
 function scheduleWarm(converter) {
@@ -883,18 +888,17 @@ function scheduleWarm(converter) {
   let started = false;
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
-  /** @param {number} ms */
-  const wait = (ms) => {
+  // Not before the first request: tslab is opening its sockets, a client is about to greet it.
+  const wait = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       started = true;
       converter.warm();
-    }, ms);
+    }, QUIET_MS);
   };
-  wait(4 * QUIET_MS); // no request yet: the sockets are being opened
 
   shell.intercept(() => {
-    if (!started) wait(QUIET_MS);
+    if (!started) wait();
     return undefined;
   });
 }
