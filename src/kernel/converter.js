@@ -182,6 +182,7 @@ function converterFactory(tslab) {
     // created after a failed import is found.
     /** @type {Map<string, unknown>} */
     const packageResolutions = new Map();
+    const packageCache = ts.createModuleResolutionCache(cwd, (/** @type {string} */ f) => f, compilerOptions);
     const moduleResolutionHost = {
       fileExists,
       readFile,
@@ -236,11 +237,14 @@ function converterFactory(tslab) {
         return names.map((name) => {
           const key = `${ts.getDirectoryPath(containingFile)}\0${name}`;
           if (packageResolutions.has(key)) return packageResolutions.get(key);
+          // TypeScript's cache (package.json files, folders looked up) only from inside packages.
+          const cache = isPackageFile(containingFile) ? packageCache : undefined;
           const resolved = ts.resolveModuleName(
             name,
             containingFile,
             compilerOptions,
             moduleResolutionHost,
+            cache,
           ).resolvedModule;
           if (resolved?.isExternalLibraryImport) packageResolutions.set(key, resolved);
           return resolved;
