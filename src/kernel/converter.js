@@ -22,10 +22,13 @@
 const path = require('node:path');
 const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 
+// What it replaces, then the tslab helpers it calls.
 const replaces = [
   'converter.createConverter',
   'converter.esModuleToCommonJSModule',
   'converter.keepNamesInImport',
+  'util.isValidModuleName',
+  'tspath.normalizeJoin',
 ];
 
 /** The modules whose types the warm-up loads: what this project's notebooks import. */
