@@ -25,6 +25,7 @@ const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 // What it replaces, then the tslab helpers it calls.
 const replaces = [
   'converter.createConverter',
+  'executor.createExecutor',
   'converter.esModuleToCommonJSModule',
   'converter.keepNamesInImport',
   'util.isValidModuleName',
@@ -850,14 +851,20 @@ function converterFactory(tslab) {
       if (steps.length > 0) setImmediate(warm);
       else warmed = true;
     }
+    /** The warm-up's remaining steps, at once: before the first cell, while an interrupt is watched. */
+    function warmNow() {
+      while (!warmed && steps.length > 0) /** @type {() => void} */ (steps.shift())();
+      warmed = true;
+    }
 
-    return { close, convert, inspect, complete, addModule, warm };
+    return { close, convert, inspect, complete, addModule, warm, warmNow, isWarm: () => warmed };
   };
 }
 
+/** @typedef {{ warm: () => void, warmNow: () => void, isWarm: () => boolean }} Warmable */
 /**
  * The converter of the kernel's first createConverter call, warmed once the kernel is quiet.
- * @type {{ warm: () => void } | null}
+ * @type {Warmable | null}
  */
 let first = null;
 
@@ -874,12 +881,47 @@ function install(tslab) {
   const converterModule = tslab.internal('converter');
   const createConverter = converterFactory(tslab);
   converterModule.createConverter = (/** @type {ConverterOptions} */ options) => {
-    const converter = /** @type {{ warm: () => void }} */ (createConverter(options));
+    const converter = /** @type {Warmable} */ (createConverter(options));
     if (first === null) {
       first = converter;
       scheduleWarm(converter);
     }
     return converter;
+  };
+
+  // A cell that arrives before the warm-up is done finishes it first: seconds in which tslab's
+  // executor would not notice an interrupt (its SIGINT handler runs only once the cell's script
+  // started, too late for a busy loop). The interrupt is watched for meanwhile, and stops the cell.
+  // Installed before executor.js, which hands this its logger.
+  const executorModule = tslab.internal('executor');
+  /** @type {(rootDir: string, convs: unknown, logger: Console) => { execute: (source: string) => Promise<boolean> }} */
+  const createExecutor = executorModule.createExecutor;
+  /** @type {typeof createExecutor} */
+  executorModule.createExecutor = function (rootDir, convs, logger) {
+    const executor = createExecutor(rootDir, convs, logger);
+    const execute = executor.execute;
+    executor.execute = async (source) => {
+      if (first === null || first.isWarm()) return execute(source);
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      await turn(); // an interrupt sent before this cell is not for it
+      let interrupted = false;
+      const onInterrupt = () => (interrupted = true);
+      process.on('SIGINT', onInterrupt);
+      try {
+        first.warmNow();
+        await turn(); // a SIGINT received meanwhile is delivered now
+      } finally {
+        process.off('SIGINT', onInterrupt);
+      }
+      if (!interrupted) return execute(source);
+      // As Node's vm reports an interrupted script (tracebacks.js: an `Interrupted` error).
+      const error = Object.assign(new Error('Script execution was interrupted by `SIGINT`'), {
+        code: 'ERR_SCRIPT_EXECUTION_INTERRUPTED',
+      });
+      logger.error(error);
+      return false;
+    };
+    return executor;
   };
 }
 
@@ -888,7 +930,7 @@ function install(tslab) {
  * converter before it opens its sockets, and a warm-up then, or while a client is still greeting the
  * kernel, would delay the kernel_info_reply. A request arriving later waits at most for the warm-up's
  * current step; a cell arriving first does the work itself.
- * @param {{ warm: () => void }} converter
+ * @param {Warmable} converter
  */
 function scheduleWarm(converter) {
   const shell = require('./shell');

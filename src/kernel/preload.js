@@ -34,12 +34,12 @@ const tslab = require('./tslab');
 const PATCHES = [
   require('./queued-sends'),
   require('./shell'),
+  require('./converter'), // before executor.js, which wraps its createExecutor
   require('./executor'),
   require('./execute'),
   require('./kernel-info'),
   require('./comm-info'),
   require('./types'),
-  require('./converter'),
 ];
 
 /** The tslab internals the patches replace but that this tslab lacks (an upgrade moved them). */

@@ -310,3 +310,22 @@ describe('a new kernel (src/kernel/converter.js warms its TypeScript program onc
     });
   }, 120_000);
 });
+
+describe('a new kernel interrupted while its first cell waits for the TypeScript program', () => {
+  let kernel: KernelSession;
+  beforeAll(async () => {
+    kernel = await KernelSession.start(kernelSpec().argv, PROJECT_ROOT);
+  }, 60_000);
+  afterAll(() => kernel?.close());
+
+  test('the interrupt stops the cell (a busy loop that had not started yet), and the next cell runs', async () => {
+    const stuck = kernel.execute('while (true) {}');
+    // Well within the seconds the first cell spends building the program before its script starts.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    kernel.interrupt();
+    const reply = (await stuck.reply).content;
+    expect(reply).toMatchObject({ status: 'error', ename: 'Interrupted' });
+    const next = kernel.execute('console.log(6 * 7);');
+    expect((await next.reply).content.status).toBe('ok');
+  }, 60_000);
+});
