@@ -851,17 +851,20 @@ function converterFactory(tslab) {
       if (steps.length > 0) setImmediate(warm);
       else warmed = true;
     }
-    /** The warm-up's remaining steps, at once: before the first cell, while an interrupt is watched. */
-    function warmNow() {
-      while (!warmed && steps.length > 0) /** @type {() => void} */ (steps.shift())();
-      warmed = true;
+    /**
+     * The first cell's program, built and checked before the cell is converted for the executor (which
+     * then finds it ready): what the cell needs, not the warm-up's libraries.
+     * @param {string} src
+     */
+    function prepare(src) {
+      convert('', src);
     }
 
-    return { close, convert, inspect, complete, addModule, warm, warmNow, isWarm: () => warmed };
+    return { close, convert, inspect, complete, addModule, warm, prepare, isWarm: () => warmed };
   };
 }
 
-/** @typedef {{ warm: () => void, warmNow: () => void, isWarm: () => boolean }} Warmable */
+/** @typedef {{ warm: () => void, prepare: (src: string) => void, isWarm: () => boolean }} Warmable */
 /**
  * The converter of the kernel's first createConverter call, warmed once the kernel is quiet.
  * @type {Warmable | null}
@@ -889,10 +892,10 @@ function install(tslab) {
     return converter;
   };
 
-  // A cell that arrives before the warm-up is done finishes it first: seconds in which tslab's
-  // executor would not notice an interrupt (its SIGINT handler runs only once the cell's script
-  // started, too late for a busy loop). The interrupt is watched for meanwhile, and stops the cell.
-  // Installed before executor.js, which hands this its logger.
+  // The first cell, when it arrives before the warm-up is done, builds its program first: seconds in
+  // which tslab's executor would not notice an interrupt (its SIGINT handler runs only once the cell's
+  // script started, too late for a busy loop). The interrupt is watched for meanwhile, and stops the
+  // cell. Installed before executor.js, which hands this its logger.
   const executorModule = tslab.internal('executor');
   /** @type {(rootDir: string, convs: unknown, logger: Console) => { execute: (source: string) => Promise<boolean> }} */
   const createExecutor = executorModule.createExecutor;
@@ -908,7 +911,7 @@ function install(tslab) {
       const onInterrupt = () => (interrupted = true);
       process.on('SIGINT', onInterrupt);
       try {
-        first.warmNow();
+        first.prepare(source);
         await turn(); // a SIGINT received meanwhile is delivered now
       } finally {
         process.off('SIGINT', onInterrupt);
