@@ -9,6 +9,7 @@
 // - kernel-info.js   a complete language_info; history_request answered
 // - comm-info.js     comm_info_request answered with a comm_info_reply
 // - types.js         only the @types packages the project names type-loaded (a faster start)
+// - converter.js     one language service compiles each cell for its own cost; warmed after the first reply
 // - shell.js         requests answered before tslab sees them (used by the three above)
 // - host.js          the host object d2l displays its figures by (a bundle, an updated output, a
 //                    cell-end hook), published only when every patch is installed
@@ -31,6 +32,7 @@ const tslab = require('./tslab');
 const PATCHES = [
   require('./queued-sends'),
   require('./shell'),
+  require('./converter'), // before executor.js, which wraps its createExecutor
   require('./executor'),
   require('./execute'),
   require('./kernel-info'),

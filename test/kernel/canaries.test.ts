@@ -57,6 +57,39 @@ describe('tslab', () => {
   });
 });
 
+test("tslab's TypeScript fork has the internals src/kernel/converter.js calls, as it calls them", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require(
+    require.resolve('@tslab/typescript-for-tslab', {
+      paths: [path.join(PROJECT_ROOT, 'node_modules', 'tslab')],
+    }),
+  );
+  expect(typeof ts.Completions.getCompletionsAtPositionForTslab).toBe('function');
+  expect(ts.getQuickInfoAtPosition.length).toBe(4); // (sourceFile, checker, token, position): tslab's
+  for (const name of [
+    'getNullTransformationContext',
+    'getDefaultTypeRoots',
+    'findPrecedingToken',
+    'findNextToken',
+  ]) {
+    expect(typeof ts[name]).toBe('function');
+  }
+  // A file's module resolutions, which converter.js follows to the local files a cell imports.
+  const entry = path.join(PROJECT_ROOT, 'd2l', 'dist', 'index.d.ts');
+  const program = ts.createProgram([entry], { noLib: true, types: [] });
+  const resolved: string[] = [];
+  program
+    .getSourceFile(entry)
+    .resolvedModules.forEach((r: { resolvedModule?: { resolvedFileName: string } }) => {
+      if (r.resolvedModule) resolved.push(r.resolvedModule.resolvedFileName);
+    });
+  expect(resolved.some((file) => file.startsWith(path.join(PROJECT_ROOT, 'd2l', 'dist')))).toBe(true);
+  // Its option to report a top-level await as error 1308 (converter.test.ts: cells reading earlier
+  // cells' names show that the fork resolves them through the cell's `parent`).
+  const source = fs.readFileSync(require.resolve('@tslab/typescript-for-tslab'), 'utf8');
+  expect(source).toMatch(/disableTopLevelAwait/);
+});
+
 test('zeromq rejects a send while another is in flight (src/kernel/queued-sends.js queues them)', () => {
   expect(concurrentSends()).toMatch(/^error: Socket is busy writing/);
 });

@@ -284,3 +284,69 @@ describe('the d2l-ts kernel', () => {
     expect((await next.iopub).find((m) => m.header.msg_type === 'stream')?.content.text).toBe('42\n');
   });
 });
+
+describe('a new kernel (src/kernel/converter.js warms its TypeScript program once the shell is quiet)', () => {
+  let kernel: KernelSession;
+  beforeAll(async () => {
+    kernel = await KernelSession.start(kernelSpec().argv, PROJECT_ROOT);
+  }, 60_000);
+  afterAll(() => kernel?.close());
+
+  const outcome = async ({ reply, iopub }: Exchange) => {
+    const messages = await iopub;
+    return {
+      status: (await reply).content.status,
+      result: messages.find((m) => m.header.msg_type === 'execute_result')?.content.data,
+      error: messages.find((m) => m.header.msg_type === 'error')?.content.ename,
+    };
+  };
+
+  test('cells sent while the warm-up runs are checked and run in order; a redeclared name is typed anew', async () => {
+    // The warm-up starts 1.5 s after the last request and takes longer than the gap left here.
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const cells = [
+      "import * as tf from '@tensorflow/tfjs';\nconst lr = 0.03;",
+      'const { a, b: [c] } = { a: lr * 100, b: [tf.tensor1d([1, 2]).shape[0]] };\n[a, c]',
+      "const lr = 'fast';\nlr.length",
+      'const n: number = lr;',
+      'let l = 1;\nlet l2 = l + 1;',
+      'let l = [l2];\nl.length',
+    ].map((code) => kernel.execute(code));
+    const outcomes = await Promise.all(cells.map(outcome));
+    expect(outcomes).toEqual([
+      { status: 'ok', result: undefined, error: undefined },
+      { status: 'ok', result: { 'text/plain': '[ 3, 2 ]' }, error: undefined },
+      { status: 'ok', result: { 'text/plain': '4' }, error: undefined },
+      { status: 'error', result: undefined, error: 'CompileError' },
+      // Queued behind a failing cell: aborted, as ipykernel aborts them.
+      { status: 'aborted', result: undefined, error: undefined },
+      { status: 'aborted', result: undefined, error: undefined },
+    ]);
+    const again = await outcome(kernel.execute('let l = 1;\nlet l2 = l + 1;\nl2'));
+    expect(again).toEqual({ status: 'ok', result: { 'text/plain': '2' }, error: undefined });
+    expect(await outcome(kernel.execute('let l = [l2];\nl.length'))).toEqual({
+      status: 'ok',
+      result: { 'text/plain': '1' },
+      error: undefined,
+    });
+  }, 120_000);
+});
+
+describe('a new kernel interrupted while its first cell waits for the TypeScript program', () => {
+  let kernel: KernelSession;
+  beforeAll(async () => {
+    kernel = await KernelSession.start(kernelSpec().argv, PROJECT_ROOT);
+  }, 60_000);
+  afterAll(() => kernel?.close());
+
+  test('the interrupt stops the cell (a busy loop that had not started yet), and the next cell runs', async () => {
+    const stuck = kernel.execute('while (true) {}');
+    // Well within the seconds the first cell spends building the program before its script starts.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    kernel.interrupt();
+    const reply = (await stuck.reply).content;
+    expect(reply).toMatchObject({ status: 'error', ename: 'Interrupted' });
+    const next = kernel.execute('console.log(6 * 7);');
+    expect((await next.reply).content.status).toBe('ok');
+  }, 60_000);
+});

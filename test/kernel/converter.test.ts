@@ -1,0 +1,134 @@
+/**
+ * src/kernel/converter.js against tslab's own converter, cell by cell: the same contract with tslab's
+ * executor (what a cell exports, what the next cell is checked against, which cells stop on a type
+ * error). Each scenario runs on both; the wire-level behaviour is in kernel.test.ts.
+ */
+import * as vm from 'node:vm';
+
+interface Diagnostic {
+  messageText: string;
+  code: number;
+  start: { line: number; character: number };
+}
+interface Converted {
+  output?: string;
+  declOutput?: string;
+  diagnostics: Diagnostic[];
+  hasToplevelAwait?: boolean;
+  lastExpressionVar?: string;
+  sideOutputs?: { path: string; data: string }[];
+}
+interface Converter {
+  convert(prevDecl: string, src: string): Converted;
+  complete(prevDecl: string, src: string, position: number): { candidates: string[] };
+  addModule(name: string, content: string): Diagnostic[];
+  close(): void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const tslab = require('../../src/kernel/tslab');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { converterFactory } = require('../../src/kernel/converter');
+
+const converters: [string, () => Converter][] = [
+  ['src/kernel/converter.js', () => converterFactory(tslab)({})],
+  ["tslab's converter", () => tslab.internal('converter').createConverter({})],
+];
+
+/**
+ * Cells run as tslab's executor runs them: converted against the declarations so far, the output
+ * run in a function of `exports`; a cell's declarations kept only when it ran.
+ */
+class Session {
+  decls = '';
+  readonly exports: { [name: string]: unknown } = {};
+  constructor(readonly converter: Converter) {}
+
+  run(src: string): Converted & { value?: unknown } {
+    const converted = this.converter.convert(this.decls, src);
+    if (converted.diagnostics.length > 0) return converted;
+    const fn = vm.runInThisContext(`(function(exports, require) { ${converted.output}\n})`);
+    fn(this.exports, require);
+    this.decls = converted.declOutput ?? '';
+    const value = converted.lastExpressionVar ? this.exports[converted.lastExpressionVar] : undefined;
+    return { ...converted, value };
+  }
+}
+
+describe.each(converters)('%s', (_name, create) => {
+  let converter: Converter;
+  beforeAll(() => {
+    converter = create();
+  }, 120_000);
+  afterAll(() => converter?.close());
+
+  test('names a cell declares, destructured ones, functions, classes and enums, are read by later cells', () => {
+    const s = new Session(converter);
+    const declared = s.run(
+      [
+        'const lr = 0.03, num_epochs = 3;',
+        'const { a, b: [bb, , cc] } = { a: 1, b: [2, 0, 3] };',
+        'let [first, ...rest] = [10, 20, 30];',
+        'function twice(x: number) { return 2 * x; }',
+        'class Box { constructor(readonly v: number) {} }',
+        'enum Color { Red, Green }',
+        'interface Shape { n: number }',
+        'type Pair = [number, number];',
+      ].join('\n'),
+    );
+    expect(declared.diagnostics).toEqual([]);
+    const used = s.run(
+      'const shape: Shape = { n: new Box(twice(a)).v }; const p: Pair = [bb, cc];\n' +
+        '[lr * num_epochs, shape.n, p[0] + p[1], first, rest.length, Color.Green]',
+    );
+    expect(used.diagnostics).toEqual([]);
+    expect(used.value).toEqual([0.03 * 3, 2, 5, 10, 2, 1]);
+  });
+
+  test('a name re-declared by a later cell takes its new type; a type error against it stops the cell', () => {
+    const s = new Session(converter);
+    expect(s.run('const lr = 0.03;\nlet l = 1;').diagnostics).toEqual([]);
+    expect(s.run("const lr = 'fast';\nlet l = [1, 2];").diagnostics).toEqual([]);
+    expect(s.run('lr.length + l.length').value).toBe(6);
+    const failed = s.run('const n: number = lr;');
+    expect(failed.diagnostics.map((d) => d.code)).toEqual([2322]);
+    expect(failed.diagnostics[0].start).toEqual({ offset: 6, line: 0, character: 6 });
+  });
+
+  test('a failed cell leaves the earlier declarations as they were for the next cell', () => {
+    const s = new Session(converter);
+    s.run('const a = 1;\nconst b = 2;');
+    // Converted but not run (as when it throws): its declarations are not kept.
+    expect(converter.convert(s.decls, 'const a = "x";').diagnostics).toEqual([]);
+    expect(s.run('const c: number = a;').diagnostics).toEqual([]);
+    expect(s.run('a + b + c').value).toBe(4);
+  });
+
+  test('top-level await makes an async cell; an await inside a function does not count as one', () => {
+    const s = new Session(converter);
+    expect(s.converter.convert('', 'await Promise.resolve(1)').hasToplevelAwait).toBe(true);
+    const inner = s.converter.convert('', 'function f() { await Promise.resolve(1); }');
+    expect(inner.diagnostics.map((d) => d.code)).toEqual([1308]);
+  });
+
+  test('an import is kept for later cells, and completion lists its names', () => {
+    const s = new Session(converter);
+    expect(s.run("import * as path from 'node:path';").diagnostics).toEqual([]);
+    expect(s.run("path.join('a', 'b')").value).toBe('a/b');
+    expect(converter.complete(s.decls, 'path.jo', 7).candidates).toContain('join');
+  });
+
+  test('a `//@module` cell is compiled with the first cell importing it, and again once changed', () => {
+    expect(converter.addModule('sq_module', 'export function sq(x: number) { return x * x; }')).toEqual([]);
+    const first = converter.convert('', "import { sq } from './sq_module';\nsq(3)");
+    expect(first.diagnostics).toEqual([]);
+    expect(first.sideOutputs?.map((out) => out.path.split('/').pop())).toEqual(['sq_module.js']);
+    expect(first.sideOutputs?.[0].data).toMatch(/exports\.sq = sq/);
+    expect(converter.convert('', "import { sq } from './sq_module';\nsq(4)").sideOutputs).toBeUndefined();
+    const typo = converter.convert('', "import { sq } from './sq_module';\nsq('4')");
+    expect(typo.diagnostics.map((d) => d.code)).toEqual([2345]);
+    converter.addModule('sq_module', 'export function sq(x: number) { return x ** 2; }');
+    const again = converter.convert('', "import { sq } from './sq_module';\nsq(5)");
+    expect(again.sideOutputs?.[0].data).toMatch(/x \*\* 2/);
+  });
+});
