@@ -22,8 +22,8 @@
 const path = require('node:path');
 const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 
-// What it replaces, then the tslab helpers it calls.
-const replaces = [
+// The tslab internals it needs: what it replaces, then the tslab helpers it calls.
+const needs = [
   'converter.createConverter',
   'executor.createExecutor',
   'converter.esModuleToCommonJSModule',
@@ -955,4 +955,4 @@ function scheduleWarm(converter) {
   });
 }
 
-module.exports = { replaces, install, converterFactory };
+module.exports = { needs, install, converterFactory };
