@@ -17,6 +17,8 @@
 // `__prev__.d.ts` the next cell is checked against (this cell's declarations and the earlier ones it
 // does not shadow). tslab's own exported helpers (esModuleToCommonJSModule, keepNamesInImport) are
 // reused; the rest follows its code, function by function, so completion and inspection answer as before.
+// Those functions are adapted from tslab 1.0.22's dist/converter.js, Copyright 2019 Yu Watanabe,
+// under the Apache License 2.0 (node_modules/tslab/LICENSE), as this project is.
 // D2L_KERNEL_CONVERTER=tslab keeps tslab's converter (to compare the two side by side).
 'use strict';
 const path = require('node:path');
