@@ -54,7 +54,21 @@ const blocks = markdownFiles().flatMap(codeBlocks);
 // In the generated reference, ts blocks are signatures too: its examples are those under "Example".
 const isExample = (b: Block): boolean =>
   !b.where.startsWith(path.join('docs', 'reference')) || b.heading === 'Example';
-const tsBlocks = blocks.filter((b) => ['ts', 'typescript'].includes(b.lang) && isExample(b));
+/** tfjs-node is an optional dependency: where npm left it out, its examples wait for a tree that has it. */
+const hasTfjsNode = ((): boolean => {
+  try {
+    require.resolve('@tensorflow/tfjs-node/package.json', { paths: [ROOT] });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const tsBlocks = blocks.filter(
+  (b) =>
+    ['ts', 'typescript'].includes(b.lang) &&
+    isExample(b) &&
+    (hasTfjsNode || !b.code.includes("'@tensorflow/tfjs-node'")),
+);
 /** A workflow's `run:` steps, as shell blocks (`${{ … }}` expressions stand for a value). */
 function runSteps(yaml: Block): Block[] {
   const steps: Block[] = [];
