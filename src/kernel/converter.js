@@ -9,8 +9,8 @@
 // program with the libraries' types before the kernel's first reply. Here one ts.LanguageService with
 // per-file versions gets one program update per cell, whose `export {…}` comes from the cell's syntax;
 // the cell's own syntactic and semantic diagnostics are asked (and its dependencies' until they have
-// been compiled once), declaration diagnostics come from the one emit; the program is built after the
-// kernel's first reply, in the background (warm-up, below).
+// been compiled once), declaration diagnostics come from the one emit; the program is parsed (in
+// slices) and built after the kernel's first reply, in the background (warm-up, below).
 // What a convert returns is tslab's contract with its executor (dist/executor.js), unchanged: the
 // cell's CommonJS `output` run as `(function(exports, require) {…})`, names of earlier cells read as
 // `exports.name`, its last expression stored in `exports[lastExpressionVar]`, and `declOutput`, the
@@ -23,6 +23,7 @@
 'use strict';
 const path = require('node:path');
 const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
+const { performance } = require('node:perf_hooks');
 
 // The tslab internals it needs: what it replaces, then the tslab helpers it calls.
 const needs = [
@@ -257,7 +258,8 @@ function converterFactory(tslab) {
         });
       },
     };
-    const service = ts.createLanguageService(host, ts.createDocumentRegistry(true, cwd));
+    const registry = ts.createDocumentRegistry(true, cwd);
+    const service = ts.createLanguageService(host, registry);
 
     /** @param {string} file */
     function mtime(file) {
@@ -290,6 +292,7 @@ function converterFactory(tslab) {
       setMemory(srcFilename, srcPrefix + src);
       checkLocalFiles();
       const program = service.getProgram();
+      releasePreparsed();
       const declsFile = program.getSourceFile(declFilename);
       const srcFile = program.getSourceFile(srcFilename);
       // The fork's checker resolves a cell's free names through its parent: the earlier declarations.
@@ -813,6 +816,7 @@ function converterFactory(tslab) {
       }
       warmed = true;
       const program = service.getProgram();
+      releasePreparsed();
       return convertDiagnostics(program, ts.getPreEmitDiagnostics(program, program.getSourceFile(file)))
         .diagnostics;
     }
@@ -823,7 +827,8 @@ function converterFactory(tslab) {
 
     // Warm-up: the program with the project's libraries' types, then a throw-away cell through the
     // whole convert (checker, emit, transpile), so that the first real cell finds it all parsed, bound
-    // and compiled by V8. It runs once the kernel is idle, in steps that let requests in between; a
+    // and compiled by V8. Its first part, the parse, starts after the kernel's first reply, in slices
+    // that let requests in between (preparse, below); the rest once the kernel is idle, in steps. A
     // cell sent meanwhile does the remaining work itself (update() sets `warmed`).
     let warmed = false;
     const warmImports = WARM_MODULES.filter((name) => {
@@ -843,6 +848,7 @@ function converterFactory(tslab) {
       () => {
         setMemory(srcFilename, srcPrefix + warmCell);
         service.getProgram();
+        releasePreparsed();
       },
       () => convert('', warmCell),
     ];
@@ -853,6 +859,93 @@ function converterFactory(tslab) {
       if (steps.length > 0) setImmediate(warm);
       else warmed = true;
     }
+
+    // Pre-parse: the files the warm-up's program will read, parsed in slices of PARSE_SLICE_MS into
+    // the language service's document registry, where the program's build finds them (same file,
+    // settings and version). The files are found as the build finds them, by following each file's
+    // references and top-level imports from the lib, the type-loaded packages and the warm-up's
+    // imports; one missed (an `import("…")` type) is parsed by the build, one not in the program is
+    // released with the others once a program holds its own.
+    const libDir = ts.getDirectoryPath(ts.getDefaultLibFilePath(compilerOptions));
+    /** @type {string[]} */
+    const toParse = [];
+    const found = new Set();
+    /** @type {string[]} the files the pre-parse holds in the registry */
+    const held = [];
+    const TS_EXTENSIONS = new Set(['.ts', '.tsx', '.d.ts', '.mts', '.cts', '.d.mts', '.d.cts']);
+    /** @param {string | undefined} file */
+    function enqueue(file) {
+      if (file === undefined || found.has(file)) return;
+      found.add(file);
+      toParse.push(file);
+    }
+    /** @param {string} name @param {string} containingFile */
+    function resolveType(name, containingFile) {
+      return ts.resolveTypeReferenceDirective(name, containingFile, compilerOptions, moduleResolutionHost)
+        .resolvedTypeReferenceDirective?.resolvedFileName;
+    }
+    /** @param {string} name @param {string} containingFile */
+    function resolveImport(name, containingFile) {
+      const resolved = /** @type {any} */ (host.resolveModuleNames([name], containingFile)[0]);
+      return resolved && TS_EXTENSIONS.has(resolved.extension) ? resolved.resolvedFileName : undefined;
+    }
+    /** Module names a file's top-level statements (and `declare module` blocks) import. */
+    /** @param {any} statements @param {string[]} names */
+    function moduleNames(statements, names = []) {
+      for (const stmt of statements) {
+        const specifier =
+          ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)
+            ? stmt.moduleSpecifier
+            : ts.isImportEqualsDeclaration(stmt) && ts.isExternalModuleReference(stmt.moduleReference)
+              ? stmt.moduleReference.expression
+              : undefined;
+        if (specifier && ts.isStringLiteral(specifier)) names.push(specifier.text);
+        if (ts.isModuleDeclaration(stmt) && stmt.body && ts.isModuleBlock(stmt.body))
+          moduleNames(stmt.body.statements, names);
+      }
+      return names;
+    }
+    function parseNext() {
+      const file = /** @type {string} */ (toParse.shift());
+      const snapshot = host.getScriptSnapshot(file);
+      if (snapshot === undefined) return;
+      const sourceFile = registry.acquireDocument(
+        file,
+        compilerOptions,
+        snapshot,
+        host.getScriptVersion(file),
+      );
+      held.push(file);
+      const dir = ts.getDirectoryPath(file);
+      for (const ref of sourceFile.referencedFiles) enqueue(path.resolve(dir, ref.fileName));
+      for (const ref of sourceFile.typeReferenceDirectives) enqueue(resolveType(ref.fileName, file));
+      for (const ref of sourceFile.libReferenceDirectives)
+        enqueue(normalizeJoin(libDir, `lib.${ref.fileName.toLowerCase()}.d.ts`));
+      for (const name of moduleNames(sourceFile.statements)) enqueue(resolveImport(name, file));
+    }
+    let parseStarted = false;
+    /** Parses one slice; calls `done` (once) when nothing is left or a request took over. */
+    /** @param {() => void} done */
+    function preparse(done) {
+      if (!parseStarted) {
+        parseStarted = true;
+        for (const lib of compilerOptions.lib) enqueue(normalizeJoin(libDir, lib));
+        const inferred = normalizeJoin(cwd, '__inferred type names__.ts');
+        for (const name of ts.getAutomaticTypeDirectiveNames(compilerOptions, host))
+          enqueue(resolveType(name, inferred));
+        for (const name of warmImports) enqueue(resolveImport(name, srcFilename));
+      }
+      const until = performance.now() + PARSE_SLICE_MS;
+      while (!warmed && toParse.length > 0 && performance.now() < until) parseNext();
+      if (warmed || toParse.length === 0) done();
+      else setImmediate(() => preparse(done));
+    }
+    /** Gives back the pre-parse's hold on the files, once a program holds those it uses. */
+    function releasePreparsed() {
+      toParse.length = 0;
+      for (const file of held.splice(0)) registry.releaseDocument(file, compilerOptions);
+    }
+
     /**
      * The first cell's program, built and checked before the cell is converted for the executor (which
      * then finds it ready): what the cell needs, not the warm-up's libraries.
@@ -862,11 +955,11 @@ function converterFactory(tslab) {
       convert('', src);
     }
 
-    return { close, convert, inspect, complete, addModule, warm, prepare, isWarm: () => warmed };
+    return { close, convert, inspect, complete, addModule, warm, preparse, prepare, isWarm: () => warmed };
   };
 }
 
-/** @typedef {{ warm: () => void, prepare: (src: string) => void, isWarm: () => boolean }} Warmable */
+/** @typedef {{ warm: () => void, preparse: (done: () => void) => void, prepare: (src: string) => void, isWarm: () => boolean }} Warmable */
 /**
  * The converter of the kernel's first createConverter call, warmed once the kernel is quiet.
  * @type {Warmable | null}
@@ -879,6 +972,9 @@ let first = null;
  * KernelClient, jupyter_server's nudge).
  */
 const QUIET_MS = 1500;
+
+/** A pre-parse slice: a request arriving meanwhile waits at most this long. */
+const PARSE_SLICE_MS = 15;
 
 /** @param {typeof import('./tslab')} tslab */
 function install(tslab) {
@@ -931,28 +1027,47 @@ function install(tslab) {
 }
 
 /**
- * Warms `converter` once the shell has been quiet for QUIET_MS after a request: tslab creates the
- * converter before it opens its sockets, and a warm-up then, or while a client is still greeting the
- * kernel, would delay the kernel_info_reply. A request arriving later waits at most for the warm-up's
- * current step; a cell arriving first does the work itself.
+ * Warms `converter`: its parse right after the first request (in slices of PARSE_SLICE_MS, so the
+ * kernel_info requests a client re-sends meanwhile wait at most one slice), the rest once the parse is
+ * done and the shell has been quiet for QUIET_MS after a request: tslab creates the converter before it
+ * opens its sockets, and a build then, or while a client is still greeting the kernel, would delay the
+ * kernel_info_reply. A request arriving later waits at most for the warm-up's current step; a cell
+ * arriving first does the remaining work itself, with the files already parsed.
+ * D2L_KERNEL_PREPARSE=0 leaves the parse to the build (to compare the two side by side).
  * @param {Warmable} converter
  */
 function scheduleWarm(converter) {
   const shell = require('./shell');
   let started = false;
+  let parsed = false;
+  let quiet = false;
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
+  const start = () => {
+    started = true;
+    converter.warm();
+  };
   // Not before the first request: tslab is opening its sockets, a client is about to greet it.
   const wait = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      started = true;
-      converter.warm();
+      quiet = true;
+      if (parsed) start();
     }, QUIET_MS);
   };
 
   shell.intercept(() => {
-    if (!started) wait();
+    if (started) return undefined;
+    // The first request (kernel_info) is answered first; the parse starts right after, in slices.
+    if (timer === undefined && !quiet && process.env.D2L_KERNEL_PREPARSE !== '0')
+      setImmediate(() =>
+        converter.preparse(() => {
+          parsed = true;
+          if (quiet) start();
+        }),
+      );
+    else if (process.env.D2L_KERNEL_PREPARSE === '0') parsed = true;
+    wait();
     return undefined;
   });
 }

@@ -132,3 +132,34 @@ describe.each(converters)('%s', (_name, create) => {
     expect(again.sideOutputs?.[0].data).toMatch(/x \*\* 2/);
   });
 });
+
+describe("src/kernel/converter.js's pre-parse (the warm-up's parse, in slices, after the first reply)", () => {
+  interface PreParsing extends Converter {
+    preparse(done: () => void): void;
+  }
+  const create = (): PreParsing => converterFactory(tslab)({});
+  const cells = (converter: Converter) => {
+    const s = new Session(converter);
+    expect(s.run("import * as tf from '@tensorflow/tfjs';").diagnostics).toEqual([]);
+    expect(s.run('tf.tensor1d([1, 2, 3]).shape[0]').value).toBe(3);
+    expect(s.run('const n: string = tf.tensor1d([1]).rank;').diagnostics.map((d) => d.code)).toEqual([2322]);
+  };
+
+  test('a cell arriving after its first slice stops it and is checked and run as without it', async () => {
+    const converter = create();
+    const done = jest.fn();
+    converter.preparse(done);
+    expect(done).not.toHaveBeenCalled(); // one slice parses only part of the libraries' types
+    cells(converter);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toHaveBeenCalledTimes(1);
+    converter.close();
+  }, 60_000);
+
+  test('cells after a complete pre-parse are checked and run as without it', async () => {
+    const converter = create();
+    await new Promise<void>((resolve) => converter.preparse(resolve));
+    cells(converter);
+    converter.close();
+  }, 60_000);
+});

@@ -1,12 +1,14 @@
 /**
- * The @types packages the kernel type-loads (src/kernel/types.js): those a package.json names, plus
- * what a cell imports; not every package npm hoisted into node_modules/@types.
+ * The @types packages the kernel type-loads (src/kernel/types.js): those the nearest tsconfig.json's
+ * `types` lists, else those a package.json names, plus what a cell imports; not every package npm
+ * hoisted into node_modules/@types.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { projectTypes } from '../../src/kernel/types';
 import { kernelSpec } from '../../src/kernelspec';
+import { PROJECT_ROOT } from '../../src/paths';
 import { KernelSession } from '../support/kernel-session';
 
 /** Writes `files` (path → text) under a fresh folder and returns it. */
@@ -49,6 +51,46 @@ test('projectTypes: node and the @types packages named in each package.json from
     'node',
   ]);
   expect(projectTypes(path.join(project, 'node_modules'))).toEqual(['node', 'listed-globals', 'imported']);
+});
+
+test("projectTypes: the nearest tsconfig.json's compilerOptions.types when it sets them", () => {
+  const configured = scratchProject({
+    'package.json': JSON.stringify({ devDependencies: { '@types/jest': '29' } }),
+    // JSON with comments and a trailing comma, as tsc reads it
+    'tsconfig.json':
+      '{\n  // the notebooks\' globals\n  "compilerOptions": { "types": ["node", "listed",] },\n}\n',
+    'a/b/.keep': '',
+    'untyped/tsconfig.json': JSON.stringify({ compilerOptions: { strict: true } }),
+  });
+  try {
+    expect(projectTypes(path.join(configured, 'a', 'b'))).toEqual(['node', 'listed']);
+    // the nearest tsconfig.json sets no types: the package.json rule
+    expect(projectTypes(path.join(configured, 'untyped')).sort()).toEqual(['jest', 'node']);
+  } finally {
+    fs.rmSync(configured, { recursive: true, force: true });
+  }
+});
+
+describe("a kernel in notebooks/zh: notebooks/tsconfig.json's types, not the tests' @types/jest", () => {
+  let kernel: KernelSession;
+  beforeAll(async () => {
+    kernel = await KernelSession.start(kernelSpec().argv, path.join(PROJECT_ROOT, 'notebooks', 'zh'));
+  }, 60_000);
+  afterAll(() => kernel?.close());
+
+  const status = async (code: string) => {
+    const exchange = kernel.execute(code);
+    await exchange.iopub;
+    return { status: (await exchange.reply).content.status, ename: (await exchange.reply).content.ename };
+  };
+
+  test("node's globals are known; jest's `describe` is a type error", async () => {
+    expect(await status('const platform: string = process.platform;')).toMatchObject({ status: 'ok' });
+    expect(await status('type Describe = typeof describe;')).toMatchObject({
+      status: 'error',
+      ename: 'CompileError',
+    });
+  });
 });
 
 describe('a notebook in a project with its own @types packages', () => {
