@@ -278,6 +278,8 @@ export class KernelClient {
     const replied = deferred();
     const subscribed = deferred();
     const ready = Promise.all([replied.promise, subscribed.promise]);
+    let isReady = false;
+    void ready.then(() => (isReady = true)); // registered first: set before any wait on `ready` returns
     let answered = false;
     const sent: string[] = [];
     try {
@@ -292,9 +294,12 @@ export class KernelClient {
           },
           onIopub: () => subscribed.resolve(),
         });
-        // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge.
+        // Until the first reply a request waits in the socket queue; afterwards only iopub needs a nudge,
+        // the first one as soon as that reply comes without its status (sent before iopub connected).
         const wait = Math.min(answered ? 100 : 1000, deadline - Date.now());
-        if ((await this.wait(ready, Math.max(1, wait), signal)) !== TIMEOUT) return;
+        const until = answered ? ready : Promise.race([ready, replied.promise]);
+        await this.wait(until, Math.max(1, wait), signal);
+        if (isReady) return;
       } while (Date.now() < deadline);
       throw new Error(`kernel did not answer within ${timeoutMs / 1000} s\n${this.log}`);
     } catch (error) {
