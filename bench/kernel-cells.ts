@@ -6,12 +6,13 @@
  * resvg), the kernel around it (tslab, src/kernel/, zeromq), garbage collection, or idle.
  *
  *   npx tsx bench/kernel-cells.ts [--runs N] [--top K] [--env NAME=VALUE]... [--node-flag FLAG]...
- *                                 [--save DIR]
+ *                                 [--save DIR] [--pause MS]
  *
  * Per cell: wall ms (median of the runs) and the ms of samples per category (median). `--top` lists
  * the K heaviest functions (self time) of the plot and training cells. --node-flag passes V8/Node flags
  * to the kernel (e.g. --max-semi-space-size=16), --env sets its environment; --save keeps each run's
- * profile (open it in Chrome's DevTools) and its cells' windows (µs, the profile's clock).
+ * profile (open it in Chrome's DevTools) and its cells' windows (µs, the profile's clock); --pause
+ * waits before each cell after the first, as a learner reading (what the kernel does then is not timed).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -113,10 +114,12 @@ interface Args {
   nodeFlags: string[];
   /** Keep each run's profile and cell windows here (for a closer look). */
   save?: string;
+  /** Milliseconds to wait before each cell after the first, as a learner reading the lesson. */
+  pause: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { runs: 1, top: 0, env: {}, nodeFlags: [] };
+  const args: Args = { runs: 1, top: 0, env: {}, nodeFlags: [], pause: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--runs') args.runs = Number(argv[++i]);
@@ -126,6 +129,7 @@ function parseArgs(argv: string[]): Args {
       args.env[k] = v.join('=');
     } else if (a === '--node-flag') args.nodeFlags.push(argv[++i]);
     else if (a === '--save') args.save = argv[++i];
+    else if (a === '--pause') args.pause = Number(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -155,7 +159,8 @@ async function once(args: Args, lesson: LessonCell[]) {
       ...lesson.map((c, i) => ({ label: `${i}:${c.role}`, code: c.code })),
       ...PROBES.map((code) => ({ label: code, code })),
     ];
-    for (const { label, code } of cells) {
+    for (const [i, { label, code }] of cells.entries()) {
+      if (i > 0 && args.pause > 0) await new Promise((resolve) => setTimeout(resolve, args.pause));
       const start = monotonicUs();
       const outcome = await kernel.execute(code, { onIopub: () => {}, timeout: 120 });
       const end = monotonicUs();
