@@ -65,6 +65,22 @@ describe("the figure warm-up (run in the kernel's idle time)", () => {
     expect(kernel.outputs).toEqual([]);
   });
 
+  test('leaves the figures drawn after it byte for byte as they were (SVG and PNG)', () => {
+    kernel.close(); // the fresh modules below schedule no warm-up of their own
+    const draw = (warm: boolean): [string, string] => {
+      let drawn: [string, string] = ['', ''];
+      jest.isolateModules(() => {
+        const fresh = require('d2l/dist/plot') as typeof import('d2l/dist/plot'); // eslint-disable-line @typescript-eslint/no-require-imports
+        if (warm) for (const step of fresh.figureWarmUp()) step();
+        const x = Array.from({ length: 200 }, (_, i) => Math.sin(i));
+        const fig = fresh.figure(x, [x.map((v, i) => 3 * v + Math.cos(7 * i))], { xlabel: 'f', fmts: ['.'] });
+        drawn = [fig.svg, fig.png!.toString('base64')];
+      });
+      return drawn;
+    };
+    expect(draw(true)).toEqual(draw(false));
+  });
+
   test("is scheduled only where the kernel's host object takes idle tasks", () => {
     const steps = [() => {}, () => {}];
     const globals = globalThis as Record<symbol, unknown>;
