@@ -1,5 +1,5 @@
 // @ts-check
-/* global console */
+/* global console, performance, setTimeout */
 // The d2l-ts kernel's host object: the one seam between the kernel and the libraries its cells load
 // (d2l shows its figures by it). A small versioned object at `globalThis[Symbol.for('d2l-ts.kernel')]`:
 // - display(data, metadata, displayId?)  one display_data holding the whole MIME bundle (tslab's
