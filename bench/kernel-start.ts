@@ -52,8 +52,21 @@ export function baselineArgv(ref: string): string[] {
   const dir = path.join(PROJECT_ROOT, '.bench', `kernel-${sha}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const archive = execFileSync('git', ['archive', sha, 'src'], { cwd: PROJECT_ROOT, maxBuffer: 1 << 28 });
-  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  // src/, and the plain-JavaScript module of d2l that the preload loads since ef76fd0 (when REF has it).
+  for (const part of ['src', 'd2l/src/tf-log.js']) {
+    let archive: Buffer;
+    try {
+      archive = execFileSync('git', ['archive', sha, part], {
+        cwd: PROJECT_ROOT,
+        maxBuffer: 1 << 28,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch (e) {
+      if (part === 'src') throw e;
+      continue;
+    }
+    execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  }
   const preload = ['src/kernel/preload.js', 'src/kernel-preload.js']
     .map((file) => path.join(dir, file))
     .find((file) => fs.existsSync(file));
