@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { kernelSpec } from '../src/kernelspec';
+import { KERNEL_V8_FLAGS, kernelSpec } from '../src/kernelspec';
 import { PROJECT_ROOT } from '../src/paths';
 import { KernelClient } from '../src/runner/kernel';
 import { statFields } from '../src/runner/launcher';
@@ -52,15 +52,39 @@ export function baselineArgv(ref: string): string[] {
   const dir = path.join(PROJECT_ROOT, '.bench', `kernel-${sha}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const archive = execFileSync('git', ['archive', sha, 'src'], { cwd: PROJECT_ROOT, maxBuffer: 1 << 28 });
-  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  // src/, and the plain-JavaScript module of d2l that the preload loads since ef76fd0 (when REF has it).
+  for (const part of ['src', 'd2l/src/tf-log.js']) {
+    let archive: Buffer;
+    try {
+      archive = execFileSync('git', ['archive', sha, part], {
+        cwd: PROJECT_ROOT,
+        maxBuffer: 1 << 28,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+    } catch (e) {
+      if (part === 'src') throw e;
+      continue;
+    }
+    execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  }
   const preload = ['src/kernel/preload.js', 'src/kernel-preload.js']
     .map((file) => path.join(dir, file))
     .find((file) => fs.existsSync(file));
   if (!preload) throw new Error(`${ref} has no kernel preload`);
-  const argv = kernelSpec().argv;
+  // Without this checkout's V8 flags, which src/kernelspec.ts names since they came (REFs before them
+  // ran without): the kernel as started then.
+  const argv = kernelSpec().argv.filter((arg) => !KERNEL_V8_FLAGS.includes(arg) || !flaglessAt(sha));
   argv[argv.indexOf('--require') + 1] = preload;
   return argv;
+}
+
+/** Whether the kernelspec at `sha` named none of KERNEL_V8_FLAGS (it predates them). */
+function flaglessAt(sha: string): boolean {
+  const spec = execFileSync('git', ['show', `${sha}:src/kernelspec.ts`], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+  });
+  return !spec.includes('KERNEL_V8_FLAGS');
 }
 
 async function once(contestant: Contestant, record: (measure: string, seconds: number) => void) {

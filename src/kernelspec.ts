@@ -35,6 +35,14 @@ export function tslabBin(root: string = PROJECT_ROOT): string {
 export const KERNEL_PRELOAD = path.join(PROJECT_ROOT, 'src', 'kernel', 'preload.js');
 
 /**
+ * V8's young generation at its full 16 MB from the start rather than grown from 1 MB: building the
+ * kernel's TypeScript program keeps most of what it allocates, and in a small young generation that is
+ * copied and promoted early, garbage the old generation then keeps. Measured over 3.2 (bench/kernel-cells.ts,
+ * 3 pairs): 0.7–0.8× the scavenging time and 30 MB less resident memory at the end.
+ */
+export const KERNEL_V8_FLAGS = ['--min-semi-space-size=16'];
+
+/**
  * The kernelspec: absolute paths to the running Node and to the project's tslab, so it needs neither a
  * global tslab nor a PATH change. tslab interrupts on SIGINT, hence `interrupt_mode: signal`.
  */
@@ -42,6 +50,7 @@ export function kernelSpec(root: string = PROJECT_ROOT): KernelSpec {
   return {
     argv: [
       process.execPath,
+      ...KERNEL_V8_FLAGS,
       '--require',
       KERNEL_PRELOAD,
       tslabBin(root),

@@ -15,7 +15,7 @@ import { toSeries } from './figure/series';
 import type { PlotData } from './figure/series';
 import { vegaLiteSpec } from './figure/spec';
 import type { Scale } from './figure/spec';
-import { kernelDisplay } from './figure/display';
+import { kernelDisplay, whenKernelIdle } from './figure/display';
 
 /**
  * The book's keyword arguments of `plot`, also those of `figure` and `Animator`. Defined in section 2.4
@@ -119,3 +119,28 @@ export function checkFigsize(figsize: readonly [number, number], op: string): re
   }
   return figsize;
 }
+
+/**
+ * The steps that draw a small figure (two series, a legend, axis titles) to SVG and PNG and throw it
+ * away: the first figure of a process costs ~0.1 s more than the next ones (resvg and the font index
+ * loaded, vega's code compiled and optimised), and a kernel can pay that while the learner reads.
+ * Pure: nothing is shown, no random number is drawn.
+ */
+export function figureWarmUp(): (() => void)[] {
+  let fig: Figure | undefined;
+  const x = Array.from({ length: 50 }, (_, i) => i / 10);
+  return [
+    () =>
+      void (fig = figure(x, [x.map(Math.exp), x], {
+        xlabel: 'x',
+        legend: ['a', 'b'],
+        fmts: ['-', '.'],
+        yscale: 'log',
+      })).svg,
+    () => void fig?.png,
+  ];
+}
+
+// In the d2l-ts kernel, the first figure's extra cost is paid in the kernel's idle time after the cell
+// that imports d2l, not in the first cell that plots.
+whenKernelIdle(figureWarmUp());

@@ -4,7 +4,8 @@
  * tslab kernel without the host object, the public API's PNG: test/kernel/degraded.test.ts.
  */
 import * as d2l from 'd2l';
-import { KERNEL_HOST } from 'd2l/dist/figure/display';
+import { KERNEL_HOST, whenKernelIdle } from 'd2l/dist/figure/display';
+import { figureWarmUp } from 'd2l/dist/plot';
 import { fakeKernel, type FakeKernel } from '../support/fake-kernel';
 
 let kernel: FakeKernel;
@@ -51,4 +52,46 @@ test('outside a kernel, plot returns the figure', () => {
   kernel.close();
   expect(d2l.plot([1, 2, 3])).toBeInstanceOf(d2l.Figure);
   expect(kernel.outputs).toEqual([]);
+});
+
+describe("the figure warm-up (run in the kernel's idle time)", () => {
+  test('draws no random number and shows nothing', () => {
+    d2l.seed(3);
+    const expected = [Math.random(), Math.random()];
+    d2l.seed(3);
+    for (const step of figureWarmUp()) step();
+    expect([Math.random(), Math.random()]).toEqual(expected);
+    d2l.seed(null);
+    expect(kernel.outputs).toEqual([]);
+  });
+
+  test('leaves the figures drawn after it byte for byte as they were (SVG and PNG)', () => {
+    kernel.close(); // the fresh modules below schedule no warm-up of their own
+    const draw = (warm: boolean): [string, string] => {
+      let drawn: [string, string] = ['', ''];
+      jest.isolateModules(() => {
+        const fresh = require('d2l/dist/plot') as typeof import('d2l/dist/plot'); // eslint-disable-line @typescript-eslint/no-require-imports
+        if (warm) for (const step of fresh.figureWarmUp()) step();
+        const x = Array.from({ length: 200 }, (_, i) => Math.sin(i));
+        const fig = fresh.figure(x, [x.map((v, i) => 3 * v + Math.cos(7 * i))], { xlabel: 'f', fmts: ['.'] });
+        drawn = [fig.svg, fig.png!.toString('base64')];
+      });
+      return drawn;
+    };
+    expect(draw(true)).toEqual(draw(false));
+  });
+
+  test("is scheduled only where the kernel's host object takes idle tasks", () => {
+    const steps = [() => {}, () => {}];
+    const globals = globalThis as Record<symbol, unknown>;
+    const real = globals[KERNEL_HOST] as object;
+    const whenIdle = jest.fn();
+    globals[KERNEL_HOST] = { ...real, whenIdle };
+    expect(whenKernelIdle(steps)).toBe(true);
+    expect(whenIdle.mock.calls).toEqual(steps.map((step) => [step]));
+    globals[KERNEL_HOST] = { ...real, whenIdle: undefined }; // an older kernel
+    expect(whenKernelIdle(steps)).toBe(false);
+    kernel.close();
+    expect(whenKernelIdle(steps)).toBe(false);
+  });
 });

@@ -72,4 +72,68 @@ describe('the host object', () => {
     error.mockRestore();
     kernel.close();
   });
+
+  describe('idle tasks', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    test('run once the kernel has been idle for IDLE_MS, one per idle moment, never during a cell', () => {
+      const kernel = fakeKernel(); // a cell is running
+      const ran: string[] = [];
+      host.host.whenIdle(() => ran.push('a'));
+      host.host.whenIdle(() => ran.push('b'));
+      jest.advanceTimersByTime(10 * host.IDLE_MS);
+      expect(ran).toEqual([]); // the cell still runs
+      kernel.endCell();
+      jest.advanceTimersByTime(host.IDLE_MS - 10);
+      kernel.request(); // e.g. a completion request: idle again from now
+      jest.advanceTimersByTime(host.IDLE_MS - 10);
+      expect(ran).toEqual([]);
+      jest.advanceTimersByTime(10);
+      expect(ran).toEqual(['a']); // one task, then a turn of the event loop
+      jest.advanceTimersByTime(1);
+      expect(ran).toEqual(['a', 'b']);
+      jest.advanceTimersByTime(10 * host.IDLE_MS);
+      expect(ran).toEqual(['a', 'b']); // each once
+      kernel.close();
+    });
+
+    test('a task waiting when a cell starts waits for the cell to end; a failing one is reported', () => {
+      const kernel = fakeKernel();
+      kernel.endCell();
+      const error = jest.spyOn(console, 'error').mockImplementation(() => {});
+      const ran: string[] = [];
+      host.host.whenIdle(() => {
+        throw new Error('task');
+      });
+      host.host.whenIdle(() => ran.push('after the failure'));
+      jest.advanceTimersByTime(host.IDLE_MS + 5);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(ran).toEqual(['after the failure']);
+      host.host.whenIdle(() => ran.push('late'));
+      host.cellStarted(() => {}); // the next cell starts before the kernel is idle again
+      jest.advanceTimersByTime(10 * host.IDLE_MS);
+      expect(ran).toEqual(['after the failure']);
+      host.cellEnded();
+      jest.advanceTimersByTime(host.IDLE_MS + 5);
+      expect(ran).toEqual(['after the failure', 'late']);
+      error.mockRestore();
+      kernel.close();
+    });
+
+    test('D2L_KERNEL_IDLE=0 turns them off', () => {
+      const kernel = fakeKernel();
+      kernel.endCell();
+      const ran: string[] = [];
+      process.env.D2L_KERNEL_IDLE = '0';
+      try {
+        host.host.whenIdle(() => ran.push('a'));
+      } finally {
+        delete process.env.D2L_KERNEL_IDLE;
+      }
+      jest.advanceTimersByTime(10 * host.IDLE_MS);
+      expect(ran).toEqual([]);
+      kernel.close();
+    });
+  });
 });

@@ -8,6 +8,7 @@ import { renderLogo } from '../../src/logo';
 import { venvMissing, VENV_PYTHON } from '../support/jupyter-venv';
 import {
   installKernelSpec,
+  KERNEL_V8_FLAGS,
   jupyterDataDir,
   kernelsDir,
   LOGO_DIR,
@@ -58,14 +59,19 @@ describe('install and uninstall', () => {
       interrupt_mode: 'signal',
     });
     expect(spec.argv[0]).toBe(process.execPath);
-    expect(spec.argv.slice(1, 3)).toEqual([
+    const [flags, rest] = [
+      spec.argv.slice(1, 1 + KERNEL_V8_FLAGS.length),
+      spec.argv.slice(1 + KERNEL_V8_FLAGS.length),
+    ];
+    expect(flags).toEqual(KERNEL_V8_FLAGS);
+    expect(rest.slice(0, 2)).toEqual([
       '--require',
       path.resolve(__dirname, '../..', 'src', 'kernel', 'preload.js'),
     ]);
-    expect(fs.existsSync(spec.argv[2])).toBe(true);
-    expect(spec.argv[3]).toBe(path.resolve(__dirname, '../..', 'node_modules', 'tslab', 'bin', 'tslab'));
-    expect(fs.existsSync(spec.argv[3])).toBe(true);
-    expect(spec.argv.slice(4)).toEqual(['kernel', '--config-path', '{connection_file}']);
+    expect(fs.existsSync(rest[1])).toBe(true);
+    expect(rest[2]).toBe(path.resolve(__dirname, '../..', 'node_modules', 'tslab', 'bin', 'tslab'));
+    expect(fs.existsSync(rest[2])).toBe(true);
+    expect(rest.slice(3)).toEqual(['kernel', '--config-path', '{connection_file}']);
 
     // The logos, at the sizes Jupyter asks for (a PNG's IHDR holds width and height).
     expect(fs.readdirSync(dir).sort()).toEqual(['kernel.json', ...LOGO_FILES].sort());

@@ -18,6 +18,8 @@ export interface FakeKernel {
   readonly outputs: Output[];
   /** Ends the running cell (its cell-end hooks run) and starts the next. */
   endCell(): void;
+  /** A shell request reaches the kernel (any but execute: the idle tasks wait longer). */
+  request(): void;
   /** Withdraws the host object: d2l is outside a kernel again. */
   close(): void;
 }
@@ -25,7 +27,8 @@ export interface FakeKernel {
 /** Publishes the host object; `onOutput` sees each output as it is sent. */
 export function fakeKernel(onOutput: (output: Output) => void = () => {}): FakeKernel {
   const outputs: Output[] = [];
-  host.install();
+  const shell: (() => undefined)[] = [];
+  host.install(undefined, { intercept: (fn) => void shell.push(fn) });
   host.cellStarted((msg, update) => {
     const output = { ...(msg as Omit<Output, 'update'>), update };
     outputs.push(output);
@@ -34,6 +37,7 @@ export function fakeKernel(onOutput: (output: Output) => void = () => {}): FakeK
   return {
     outputs,
     endCell: host.cellEnded,
+    request: () => shell.forEach((fn) => fn()),
     close: () => void Reflect.deleteProperty(globalThis, host.KEY),
   };
 }

@@ -30,6 +30,8 @@ interface KernelHost {
   update(displayId: string, data: Bundle, metadata: Bundle): void;
   /** Runs `fn` once when the running cell ends, before the kernel replies. */
   atCellEnd(fn: () => void): void;
+  /** Runs `fn` once the kernel has been idle for a while (no cell, no request); a later addition. */
+  whenIdle?(fn: () => void): void;
 }
 
 function kernelHost(): KernelHost | undefined {
@@ -130,3 +132,16 @@ export function atCellEnd(fn: () => void, fallbackMs: number): void {
   );
 }
 const fallbackTimers = new WeakMap<() => void, ReturnType<typeof setTimeout>>();
+
+/**
+ * Runs each of `steps` in an idle moment of the d2l-ts kernel (no cell running, no request for a
+ * second), one step a moment, so that a request arriving meanwhile waits for one step at most; for
+ * work that makes a later cell faster. Nothing elsewhere (another kernel, a script, a test): the work is
+ * then done when it is needed. Returns whether the steps were scheduled.
+ */
+export function whenKernelIdle(steps: readonly (() => void)[]): boolean {
+  const host = kernelHost();
+  if (typeof host?.whenIdle !== 'function') return false;
+  for (const step of steps) host.whenIdle(step);
+  return true;
+}
