@@ -18,6 +18,7 @@ export * from './saved';
 export { plot, figure, set_figsize } from './plot';
 export type { PlotOptions } from './plot';
 export { Figure } from './figure/figure';
+export type { VegaLiteSpec } from './figure/figure';
 export { DEFAULT_FMTS } from './figure/formats';
 export type { PlotData, Vector } from './figure/series';
 export type { Scale } from './figure/spec';

@@ -6,6 +6,7 @@ import * as zlib from 'zlib';
 import Ajv from 'ajv';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import * as d2l from 'd2l';
 import { fontsFor } from 'd2l/dist/figure/fonts';
 
@@ -24,7 +25,7 @@ const validate = new Ajv({ strict: false, allowUnionTypes: true, validateFormats
 function toVega(spec: d2l.Figure['spec']): vega.Spec {
   const warnings: unknown[] = [];
   const logger = { level: () => logger, warn: (...a: unknown[]) => (warnings.push(a), logger) };
-  const out = compile(structuredClone(spec), {
+  const out = compile(structuredClone(spec) as TopLevelSpec, {
     logger: { ...logger, info: () => logger, debug: () => logger, error: () => logger } as never,
   }).spec;
   expect(warnings).toEqual([]);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import * as d2l from 'd2l';
 import { renderSvg } from 'd2l/dist/figure/render';
 import { KERNEL_PRELOAD } from '../../src/kernelspec';
@@ -103,7 +104,9 @@ test("vega's headless SVG renderer draws what View#toSVG draws (d2l's renderSvg 
     ],
     { legend: ['a', 'b'], fmts: ['-', 'ro'] },
   );
-  const view = new vega.View(vega.parse(compile(structuredClone(fig.spec)).spec), { renderer: 'none' });
+  const view = new vega.View(vega.parse(compile(structuredClone(fig.spec) as TopLevelSpec).spec), {
+    renderer: 'none',
+  });
   expect(renderSvg(fig.spec, fig.width, fig.height)).toBe(await view.toSVG());
   view.finalize();
 });

@@ -5,6 +5,7 @@
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from './figure';
 import { fontsFor } from './fonts';
 import { encodePng } from './png';
 
@@ -14,8 +15,10 @@ import { encodePng } from './png';
  * vega's headless SVG renderer (`renderModule('svg').headless`) draws it; a test checks that this is
  * byte for byte what `toSVG` gives.
  */
-export function renderSvg(spec: TopLevelSpec, width: number, height: number): string {
-  const view = new vega.View(vega.parse(compile(structuredClone(spec)).spec), { renderer: 'none' });
+export function renderSvg(spec: VegaLiteSpec, width: number, height: number): string {
+  // d2l builds the spec as vega-lite's schema says (test/d2l/plot.test.ts validates it against that schema).
+  const topLevel = structuredClone(spec) as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(topLevel).spec), { renderer: 'none' });
   try {
     view.run();
     // renderModule(name) returns the module (vega's typings only declare the two-argument setter).

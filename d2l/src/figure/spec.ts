@@ -3,7 +3,7 @@
  * data inline out. matplotlib's look: grid, a framed plot area, 5 % margins, the legend in the corner the
  * curves leave free, and a gap in a line wherever a value is invalid (NaN, or not positive on a log axis).
  */
-import type { TopLevelSpec } from 'vega-lite';
+import type { VegaLiteSpec } from './figure';
 import type { Series } from './series';
 import type { Style } from './formats';
 
@@ -33,7 +33,7 @@ export interface SpecOptions {
 /** How an invalid point's y is written in the data: JSON has no NaN, and null pads shorter series. */
 const INVALID = 'NaN';
 
-export function vegaLiteSpec(all: Series[], styles: Style[], options: SpecOptions): TopLevelSpec {
+export function vegaLiteSpec(all: Series[], styles: Style[], options: SpecOptions): VegaLiteSpec {
   const { xlabel, ylabel, labels, xlim, ylim, width, height } = options;
   const [xs, ys] = [all.map((s) => s.x), all.map((s) => s.y)];
   const [x, y] = [axis(xs, options.xscale, xlim), axis(ys, options.yscale, ylim)];
@@ -142,7 +142,7 @@ export function vegaLiteSpec(all: Series[], styles: Style[], options: SpecOption
       legend: { fillColor: 'rgba(255, 255, 255, 0.8)', strokeColor: '#ccc', padding: 5, cornerRadius: 3 },
     },
   };
-  return spec as TopLevelSpec;
+  return spec;
 }
 
 /** The corner of the plot area whose legend-sized box holds the fewest points (matplotlib's 'best'). */
