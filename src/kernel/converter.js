@@ -24,6 +24,7 @@
 const path = require('node:path');
 const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 const { performance } = require('node:perf_hooks');
+const { createKeptChecker } = require('./kept-checker');
 
 // The tslab internals it needs: what it replaces, then the tslab helpers it calls.
 const needs = [
@@ -94,8 +95,6 @@ function converterFactory(tslab) {
     const srcFilename = normalizeJoin(cwd, options?.isJS ? '__tslab__.js' : '__tslab__.ts');
     const declFilename = normalizeJoin(cwd, '__prev__.d.ts');
     const outDir = 'outDir';
-    const dstFilename = normalizeJoin(outDir, '__tslab__.js');
-    const dstDeclFilename = normalizeJoin(outDir, '__tslab__.d.ts');
     const { target: transpileTarget, lib: transpileLib } = transpileTargets();
     if (options?.isBrowser) transpileLib.push('dom', 'dom.iterable');
     // tslab's prefix: every cell is a module (`export {}`), its locals its own.
@@ -115,6 +114,8 @@ function converterFactory(tslab) {
     /** @type {string[]} */
     const rootFiles = [declFilename, srcFilename];
     let projectVersion = 0;
+    /** Bumped when the program's files change otherwise than by a cell: a `//@module`, a local file. */
+    let structureVersion = 0;
     /** Dependencies (local .ts/.js files) already compiled and handed to the executor. */
     const sideInputsConverted = new Set();
     /** @type {Map<string, number>} modification times of the local files the program read */
@@ -260,6 +261,18 @@ function converterFactory(tslab) {
     };
     const registry = ts.createDocumentRegistry(true, cwd);
     const service = ts.createLanguageService(host, registry);
+    // One checker kept across cells while the program would stay the same (kept-checker.js), for
+    // TypeScript cells; D2L_KERNEL_CHECKER=fresh makes a new one for every cell (to compare the two).
+    const kept =
+      options?.isJS || process.env.D2L_KERNEL_CHECKER === 'fresh'
+        ? undefined
+        : createKeptChecker(ts, {
+            compilerOptions,
+            resolveModule: (name, containingFile) => host.resolveModuleNames([name], containingFile)[0],
+            resolveTypeReference: resolveType,
+          });
+    /** The structureVersion of the kept program. */
+    let keptStructure = -1;
 
     /** @param {string} file */
     function mtime(file) {
@@ -277,6 +290,7 @@ function converterFactory(tslab) {
           localVersions.set(file, now);
           sideInputsConverted.delete(file);
           projectVersion++;
+          structureVersion++;
         }
       }
     }
@@ -301,27 +315,47 @@ function converterFactory(tslab) {
     }
 
     /**
+     * The cell checked by the kept program when it can be, else by a program updated for it (then kept).
+     * @param {string} decls
+     * @param {string} src
+     */
+    function cell(decls, src) {
+      if (kept !== undefined) {
+        checkLocalFiles();
+        const checked =
+          keptStructure === structureVersion
+            ? kept.check(srcPrefix + decls, srcPrefix + src, srcFilename)
+            : undefined;
+        if (checked !== undefined) return checked;
+      }
+      const updated = update(decls, src);
+      keptStructure = structureVersion;
+      kept?.adopt(updated.program, updated.declsFile, updated.srcFile);
+      return updated;
+    }
+
+    /**
      * @param {string} prevDecl
      * @param {string} src
      */
     function convert(prevDecl, src) {
       const keys = declaredNames(src);
       const suffix = keys.size > 0 ? '\nexport {' + [...keys].join(', ') + '}' : '';
-      const { program, declsFile, srcFile } = update(prevDecl, src + suffix);
+      const { program, declsFile, srcFile } = cell(prevDecl, src + suffix);
       const deps = srcDependencies(program, srcFile).filter((dep) => !sideInputsConverted.has(dep));
       /** @type {unknown[]} */
       const found = [];
       for (const file of [srcFile, ...deps.map((dep) => program.getSourceFile(dep))]) {
         found.push(...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file));
       }
-      let diag = convertDiagnostics(program, found);
+      let diag = convertDiagnostics(srcFile, found);
       if (diag.diagnostics.length > 0) {
         // As getPreEmitDiagnostics would have listed them: the declaration diagnostics too.
         for (const file of [srcFile, ...deps.map((dep) => program.getSourceFile(dep))]) {
           found.push(...program.getDeclarationDiagnostics(file));
         }
         return {
-          diagnostics: convertDiagnostics(program, ts.sortAndDeduplicateDiagnostics(found)).diagnostics,
+          diagnostics: convertDiagnostics(srcFile, ts.sortAndDeduplicateDiagnostics(found)).diagnostics,
         };
       }
       const checker = program.getTypeChecker();
@@ -334,12 +368,14 @@ function converterFactory(tslab) {
         lastExpressionVar = name;
       });
       // Dependencies first, the cell last: the cell's last expression is the one kept.
-      for (const dep of [...deps, srcFilename]) {
+      // The cell's outputs (`__tslab__.js`, or a kept cell's `__tslab__.N.js`).
+      const dst = normalizeJoin(outDir, path.basename(srcFile.fileName).replace(/\.ts$/, ''));
+      for (const file of [...deps.map((dep) => program.getSourceFile(dep)), srcFile]) {
         const result = program.emit(
-          program.getSourceFile(dep),
+          file,
           (/** @type {string} */ fileName, /** @type {string} */ data) => {
-            if (fileName === dstFilename) output = data;
-            else if (fileName === dstDeclFilename) declOutput = data;
+            if (fileName === `${dst}.js`) output = data;
+            else if (fileName === `${dst}.d.ts`) declOutput = data;
             else if (fileName.endsWith('.js')) {
               const rel = path.relative(outDir, fileName);
               if (rel.startsWith('..')) throw new Error('unexpected emit path: ' + fileName);
@@ -356,7 +392,7 @@ function converterFactory(tslab) {
         emitDiagnostics.push(...result.diagnostics);
       }
       // Declaration diagnostics (a name the d.ts cannot write), which getPreEmitDiagnostics reported.
-      diag = convertDiagnostics(program, ts.sortAndDeduplicateDiagnostics(emitDiagnostics));
+      diag = convertDiagnostics(srcFile, ts.sortAndDeduplicateDiagnostics(emitDiagnostics));
       if (diag.diagnostics.length > 0) return { diagnostics: diag.diagnostics };
       for (const dep of deps) sideInputsConverted.add(dep);
       sideOutputs?.sort((a, b) => a.path.localeCompare(b.path));
@@ -593,11 +629,12 @@ function converterFactory(tslab) {
       return ret;
     }
 
-    /** @param {any} program @param {string} fileName @param {number} offset @returns {Position} */
-    function adjustSrcFileOffset(program, fileName, offset) {
-      const lineChar = ts.getLineAndCharacterOfPosition(program.getSourceFile(fileName), offset);
+    /** @param {any} file @param {any} srcFile @param {number} offset @returns {Position} */
+    function adjustSrcFileOffset(file, srcFile, offset) {
+      const lineChar = ts.getLineAndCharacterOfPosition(file, offset);
       const pos = { offset, line: lineChar.line, character: lineChar.character };
-      if (memory.has(fileName) && fileName !== declFilename) {
+      // The cell's and `//@module` cells' positions, as written (without the prefix).
+      if (file === srcFile || (memory.has(file.fileName) && file.fileName !== declFilename)) {
         pos.offset -= srcPrefixOffsets.offset;
         pos.line -= srcPrefixOffsets.line;
         pos.character -= srcPrefixOffsets.char;
@@ -608,25 +645,24 @@ function converterFactory(tslab) {
     /**
      * tslab's convertDiagnostics: positions in the cell as the user wrote it; the top-level await
      * diagnostic dropped; diagnostics outside the working directory dropped.
-     * @param {any} program
+     * @param {any} srcFile the cell's file
      * @param {any[]} input
      */
-    function convertDiagnostics(program, input) {
+    function convertDiagnostics(srcFile, input) {
       /** @type {CellDiagnostic[]} */
       const diagnostics = [];
-      const srcFile = program.getSourceFile(srcFilename);
       for (const d of input) {
         if (!d.file) continue;
-        if (d.file.fileName === srcFilename && isTopLevelAwaitDiagnostic(srcFile, d)) continue;
+        if (d.file === srcFile && isTopLevelAwaitDiagnostic(srcFile, d)) continue;
         /** @type {string | undefined} */
         let fileName;
-        if (d.file.fileName !== srcFilename) {
+        if (d.file !== srcFile) {
           const rel = path.relative(cwd, d.file.fileName);
           if (rel.startsWith('..')) continue;
           fileName = rel;
         }
-        const start = adjustSrcFileOffset(program, d.file.fileName, d.start);
-        const end = adjustSrcFileOffset(program, d.file.fileName, d.start + d.length);
+        const start = adjustSrcFileOffset(d.file, srcFile, d.start);
+        const end = adjustSrcFileOffset(d.file, srcFile, d.start + d.length);
         if (typeof d.messageText === 'string') {
           diagnostics.push({
             start,
@@ -810,6 +846,7 @@ function converterFactory(tslab) {
       const file = normalizeJoin(cwd, name + ext);
       setMemory(file, srcPrefix + content);
       sideInputsConverted.delete(file);
+      structureVersion++;
       if (!rootFiles.includes(file)) {
         rootFiles.push(file);
         projectVersion++;
@@ -817,11 +854,14 @@ function converterFactory(tslab) {
       warmed = true;
       const program = service.getProgram();
       releasePreparsed();
-      return convertDiagnostics(program, ts.getPreEmitDiagnostics(program, program.getSourceFile(file)))
-        .diagnostics;
+      return convertDiagnostics(
+        program.getSourceFile(srcFilename),
+        ts.getPreEmitDiagnostics(program, program.getSourceFile(file)),
+      ).diagnostics;
     }
 
     function close() {
+      kept?.drop();
       service.dispose();
     }
 
@@ -955,7 +995,21 @@ function converterFactory(tslab) {
       convert('', src);
     }
 
-    return { close, convert, inspect, complete, addModule, warm, preparse, prepare, isWarm: () => warmed };
+    /** Cells checked by a kept program, and programs kept (kept-checker.js), for tests and benches. */
+    const keptCounts = () => kept?.counts() ?? { cells: 0, programs: 0 };
+
+    return {
+      close,
+      convert,
+      inspect,
+      complete,
+      addModule,
+      warm,
+      preparse,
+      prepare,
+      isWarm: () => warmed,
+      keptCounts,
+    };
   };
 }
 
