@@ -55,8 +55,8 @@ function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeRefe
 
   /**
    * What the files import, in order: the files a program would add for them, in the order it would
-   * (type references, then modules); undefined when one declares a global or a module, references a
-   * file or a lib, or imports what does not resolve.
+   * (type references, then modules, and the names of those that do not resolve to a file); undefined
+   * when one declares a global or a module, or references a file or a lib.
    * @param {any[]} files
    * @returns {string | undefined}
    */
@@ -88,9 +88,10 @@ function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeRefe
     const specifiers = moduleSpecifiers(file);
     if (specifiers === undefined) return undefined;
     for (const specifier of specifiers) {
-      const resolved = resolveModule(specifier.text, file.fileName);
-      if (!resolved?.resolvedFileName) return undefined;
-      targets.push(resolved.resolvedFileName);
+      // Unresolved: a module declared in a package's types (`node:path`), or none (an error either way).
+      targets.push(
+        resolveModule(specifier.text, file.fileName)?.resolvedFileName ?? `unresolved ${specifier.text}`,
+      );
     }
     return targets.join('\n');
   }
@@ -171,7 +172,7 @@ function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeRefe
   function inProgram(file) {
     let all = true;
     file.resolvedModules?.forEach((/** @type {any} */ r) => {
-      if (!r.resolvedModule || !kept?.program.getSourceFile(r.resolvedModule.resolvedFileName)) all = false;
+      if (r.resolvedModule && !kept?.program.getSourceFile(r.resolvedModule.resolvedFileName)) all = false;
     });
     return all;
   }

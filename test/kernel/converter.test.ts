@@ -23,6 +23,8 @@ interface Converter {
   complete(prevDecl: string, src: string, position: number): { candidates: string[] };
   addModule(name: string, content: string): Diagnostic[];
   close(): void;
+  /** converter.js's: cells checked by a kept program, programs kept. */
+  keptCounts?(): { cells: number; programs: number };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,8 +32,19 @@ const tslab = require('../../src/kernel/tslab');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { converterFactory } = require('../../src/kernel/converter');
 
+/** converter.js with a new program and checker for every cell (D2L_KERNEL_CHECKER=fresh). */
+function freshConverter(): Converter {
+  process.env.D2L_KERNEL_CHECKER = 'fresh';
+  try {
+    return converterFactory(tslab)({});
+  } finally {
+    delete process.env.D2L_KERNEL_CHECKER;
+  }
+}
+
 const converters: [string, () => Converter][] = [
   ['src/kernel/converter.js', () => converterFactory(tslab)({})],
+  ['src/kernel/converter.js, a fresh checker per cell', freshConverter],
   ["tslab's converter", () => tslab.internal('converter').createConverter({})],
 ];
 
@@ -162,4 +175,108 @@ describe("src/kernel/converter.js's pre-parse (the warm-up's parse, in slices, a
     cells(converter);
     converter.close();
   }, 60_000);
+});
+
+describe("src/kernel/converter.js's kept checker answers each cell as a fresh program's checker does", () => {
+  /** A cell, and whether it runs once converted (a cell that throws keeps no declarations). */
+  type Cell = string | { src: string; throws: true };
+  /**
+   * Both converters take the cells in turn; a cell's declarations are the next one's when it
+   * converted without diagnostics and did not throw (as tslab's executor keeps them).
+   */
+  function compare(cells: Cell[]) {
+    const kept = converterFactory(tslab)({}) as Converter;
+    const fresh = freshConverter();
+    let [keptDecls, freshDecls] = ['', ''];
+    /** The cells the kept program checked. */
+    const checkedByKept: string[] = [];
+    try {
+      for (const cell of cells) {
+        const src = typeof cell === 'string' ? cell : cell.src;
+        const before = kept.keptCounts!().cells;
+        const a = kept.convert(keptDecls, src);
+        if (kept.keptCounts!().cells > before) checkedByKept.push(src);
+        const b = fresh.convert(freshDecls, src);
+        expect({ src, ...a }).toEqual({ src, ...b });
+        if (a.diagnostics.length === 0 && typeof cell === 'string') keptDecls = a.declOutput ?? '';
+        if (b.diagnostics.length === 0 && typeof cell === 'string') freshDecls = b.declOutput ?? '';
+      }
+      return { kept: kept.keptCounts!(), fresh: fresh.keptCounts!(), checkedByKept };
+    } finally {
+      kept.close();
+      fresh.close();
+    }
+  }
+
+  test('declarations, re-declarations, shadowed names changing type, type errors after them', () => {
+    const counts = compare([
+      "import * as tf from '@tensorflow/tfjs';",
+      'const lr = 0.03;\nlet l = 1;',
+      "const lr = 'fast';\nlet l = [1, 2];",
+      'lr.length + l.length',
+      'const n: number = lr;',
+      'const n: number = lr;', // the same failing text again
+      'const m: number = lr; 1', // the same error, at the same place, in another cell
+      "function twice(x: number) { return { v: 2 * x, s: 'a' }; }",
+      'const r: ReturnType<typeof twice> = twice(2);\nr.v',
+      'const bad: ReturnType<typeof twice> = { v: 1 };',
+      'function twice(x: string) { return x + x; }',
+      "const r2: number = twice('a');",
+      "r.s + twice('b')",
+      'class Box { constructor(readonly v: number) {} }\nconst box = new Box(1);',
+      'class Box { constructor(readonly w: string) {} }\nconst box2 = box;',
+      "box2.v + box.v + new Box('x').w",
+      'interface Shape { n: number }\ntype Pair = [number, number];\nenum Color { Red, Green }',
+      "const shape: Shape = { n: 'x' };",
+      'const p: Pair = [1, 2];\nColor.Blue',
+      { src: 'const thrown = 1;', throws: true },
+      'thrown',
+      'const thrown = 2;\nthrown',
+      'const t = tf.tensor1d([1, 2]);',
+      'const rank: string = t.rank;',
+      'tf.add(t, 1).dispose()',
+      "import type { Tensor } from '@tensorflow/tfjs';\nlet tt: Tensor | undefined = t;",
+      'tt?.rank',
+    ]);
+    expect(counts.fresh.cells).toBe(0);
+    expect(counts.kept.cells).toBeGreaterThan(20); // most cells on the kept program
+  }, 120_000);
+
+  test('top-level await, imports (static, dynamic, type), @ts-expect-error, globals declared', () => {
+    const counts = compare([
+      'const a = 1;',
+      'await Promise.resolve(a)',
+      'function f() { await Promise.resolve(a); }',
+      "import * as path from 'node:path';",
+      "path.join('a', 'b')",
+      "const os = await import('node:os');\nos.EOL",
+      "let p2: typeof import('node:path') = path;",
+      "const q: number = await import('node:os');",
+      "// @ts-expect-error\nconst x: number = 'a';",
+      '// @ts-expect-error\nconst y: number = 1;',
+      "// @ts-ignore\nconst z: number = 'a';",
+      'declare global { var GLOBAL_X: number }\nexport {};',
+      'GLOBAL_X',
+      'const undeclared_y = GLOBAL_Y;',
+      "import { missing } from './no_such_module';",
+      'a + 1',
+    ]);
+    expect(counts.fresh.cells).toBe(0);
+    // Those after a cell of the same imports; not those importing anew or declaring a global.
+    expect(counts.checkedByKept).toEqual([
+      'await Promise.resolve(a)',
+      'function f() { await Promise.resolve(a); }',
+      "path.join('a', 'b')",
+      '// @ts-expect-error\nconst y: number = 1;',
+      "// @ts-ignore\nconst z: number = 'a';",
+    ]);
+  }, 120_000);
+
+  test('a kept program checks a bounded number of cells before a new one is built', () => {
+    const counts = compare(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? `const c_${i} = ${i};` : `1 + ${i}`)),
+    );
+    expect(counts.kept.cells).toBeGreaterThan(50);
+    expect(counts.kept.programs).toBeGreaterThan(1);
+  }, 120_000);
 });
