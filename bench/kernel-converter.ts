@@ -143,18 +143,25 @@ function main() {
   const header = ['', ...modes, ...modes.slice(1).map((m) => `${m} / ${modes[0]}`)];
   const lines = [header, header.map(() => '---')];
   for (const [key, byMode] of Object.entries(results)) {
-    const summary = (xs: number[][]) => {
-      const all = xs.flat();
-      return key.startsWith('heap') ? all : all; // every sample of every run
-    };
-    const medians = modes.map((m) => median(summary(byMode[m] ?? [[NaN]])));
-    const maxes = modes.map((m) => Math.max(...summary(byMode[m] ?? [[NaN]])));
-    const label = key.startsWith('heap') ? key : `${key} (ms), median / max`;
+    if (key.startsWith('heap')) continue;
+    const medians = modes.map((m) => median((byMode[m] ?? [[NaN]]).flat()));
+    const maxes = modes.map((m) => Math.max(...(byMode[m] ?? [[NaN]]).flat()));
     lines.push([
-      label,
+      `${key} (ms), median / max`,
       ...modes.map((_, i) => `${fmt(medians[i])} / ${fmt(maxes[i])}`),
       ...modes.slice(1).map((_, i) => `${(medians[i + 1] / medians[0]).toFixed(2)}×`),
     ]);
+  }
+  if (heap) {
+    // The heap after a full GC: after the lesson, then every 20 new cells (of each probe), per run.
+    for (const mode of modes) {
+      const runs = (results['heap after lesson (MB)']?.[mode] ?? []).map((after, r) => [
+        ...after,
+        ...(results['heap (MB)']?.[mode]?.[r] ?? []),
+      ]);
+      for (const run of runs) console.log(`heap MB, ${mode}: ${run.map((x) => x.toFixed(0)).join(' ')}`);
+    }
+    console.log('');
   }
   console.log(`converter only, ${repeats} runs of each, A B A B; medians over every cell of every run\n`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
