@@ -6,7 +6,7 @@
  * repeat by repeat; each reports wall time and the kernel's CPU time (user + system), which a loaded
  * machine disturbs less.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -52,7 +52,11 @@ export function baselineArgv(ref: string): string[] {
   const dir = path.join(PROJECT_ROOT, '.bench', `kernel-${sha}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const archive = execFileSync('git', ['archive', sha, 'src'], { cwd: PROJECT_ROOT, maxBuffer: 1 << 28 });
+  // The kernel's preload also requires d2l's plain-JavaScript tf-log.js (where the ref has it).
+  const paths = ['src', 'd2l/src/tf-log.js'].filter(
+    (p) => spawnSync('git', ['cat-file', '-e', `${sha}:${p}`], { cwd: PROJECT_ROOT }).status === 0,
+  );
+  const archive = execFileSync('git', ['archive', sha, ...paths], { cwd: PROJECT_ROOT, maxBuffer: 1 << 28 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
   const preload = ['src/kernel/preload.js', 'src/kernel-preload.js']
     .map((file) => path.join(dir, file))

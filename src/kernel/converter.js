@@ -96,6 +96,13 @@ function converterFactory(tslab) {
     const declFilename = normalizeJoin(cwd, '__prev__.d.ts');
     const outDir = 'outDir';
     const { target: transpileTarget, lib: transpileLib } = transpileTargets();
+    // The cell's CommonJS from its one emit: TypeScript's CommonJS transform runs after tslab's
+    // transformers (customTransformers) on the ES module it emits. tslab transpiles that output once
+    // more (esModuleToCommonJSModule, a ts.transpileModule: a program and a checker of its own);
+    // D2L_KERNEL_CJS=transpile does that (to compare the two side by side).
+    const emitCommonJS = process.env.D2L_KERNEL_CJS !== 'transpile';
+    /** @param {string} js */
+    const toCommonJS = (js) => (emitCommonJS ? js : esModuleToCommonJSModule(js, transpileTarget));
     if (options?.isBrowser) transpileLib.push('dom', 'dom.iterable');
     // tslab's prefix: every cell is a module (`export {}`), its locals its own.
     const srcPrefix = 'export {};' + ts.sys.newLine;
@@ -381,7 +388,7 @@ function converterFactory(tslab) {
               if (rel.startsWith('..')) throw new Error('unexpected emit path: ' + fileName);
               (sideOutputs ??= []).push({
                 path: normalizeJoin(cwd, rel),
-                data: esModuleToCommonJSModule(data, transpileTarget),
+                data: toCommonJS(data),
               });
             }
           },
@@ -398,7 +405,7 @@ function converterFactory(tslab) {
       sideOutputs?.sort((a, b) => a.path.localeCompare(b.path));
       declOutput += remainingDecls(checker, srcFile, declsFile);
       return {
-        output: output === undefined ? undefined : esModuleToCommonJSModule(output, transpileTarget),
+        output: output === undefined ? undefined : toCommonJS(output),
         declOutput,
         diagnostics: [],
         hasToplevelAwait: hasToplevelAwait(program, srcFile),
@@ -757,7 +764,10 @@ function converterFactory(tslab) {
           return node;
         };
       }
-      return { after: [after], afterDeclarations: [afterDeclarations] };
+      return {
+        after: emitCommonJS ? [after, ts.transformModule] : [after],
+        afterDeclarations: [afterDeclarations],
+      };
     }
 
     /** @param {string} prevDecl @param {string} src @param {number} position */
