@@ -99,7 +99,7 @@ test("tslab's TypeScript fork checks and emits a file its program does not hold,
   );
   const dir = path.join(PROJECT_ROOT, 'virtual');
   const files: Record<string, string> = { [path.join(dir, 'a.ts')]: 'export const x: number = 1;\n' };
-  const options = { noLib: true, types: [], declaration: true, module: ts.ModuleKind.CommonJS };
+  const options = { noLib: true, types: [], declaration: true, module: ts.ModuleKind.ESNext };
   const host = ts.createCompilerHost(options);
   host.getSourceFile = (name: string, target: unknown) =>
     files[name] === undefined ? undefined : ts.createSourceFile(name, files[name], target);
@@ -124,8 +124,11 @@ test("tslab's TypeScript fork checks and emits a file its program does not hold,
   expect(program.getSemanticDiagnostics(cell).map((d: { code: number }) => d.code)).toEqual([2322]);
   expect(checker.getDiagnostics(cell).map((d: { file: unknown }) => d.file === cell)).toEqual([true]);
   const out: Record<string, string> = {};
-  program.emit(cell, (name: string, text: string) => (out[path.basename(name)] = text));
-  expect(out['cell.1.js']).toMatch(/exports\.y = a_1\.x/);
+  // converter.js's emit: the ES module made CommonJS by TypeScript's module transform, run after tslab's.
+  program.emit(cell, (name: string, text: string) => (out[path.basename(name)] = text), undefined, false, {
+    after: [ts.transformModule],
+  });
+  expect(out['cell.1.js']).toMatch(/a_1 = require\("\.\/a"\);\nexports\.y = a_1\.x;/);
   expect(out['cell.1.d.ts']).toMatch(/export declare const y: string/);
   // The program's own file is left as it was.
   expect(program.getSemanticDiagnostics(program.getSourceFile(path.join(dir, 'a.ts')))).toEqual([]);

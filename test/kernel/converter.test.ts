@@ -3,6 +3,7 @@
  * executor (what a cell exports, what the next cell is checked against, which cells stop on a type
  * error). Each scenario runs on both; the wire-level behaviour is in kernel.test.ts.
  */
+import * as path from 'node:path';
 import * as vm from 'node:vm';
 
 interface Diagnostic {
@@ -278,5 +279,80 @@ describe("src/kernel/converter.js's kept checker answers each cell as a fresh pr
     );
     expect(counts.kept.cells).toBeGreaterThan(50);
     expect(counts.kept.programs).toBeGreaterThan(1);
+  }, 120_000);
+});
+
+describe("src/kernel/converter.js's CommonJS from the one emit", () => {
+  /** converter.js with tslab's second transpile (D2L_KERNEL_CJS=transpile). */
+  function transpiling(): Converter {
+    process.env.D2L_KERNEL_CJS = 'transpile';
+    try {
+      return converterFactory(tslab)({});
+    } finally {
+      delete process.env.D2L_KERNEL_CJS;
+    }
+  }
+
+  /** Runs the cells as tslab's executor does: what each leaves in `exports`, and its value. */
+  async function run(converter: Converter, cells: string[]) {
+    const exports: { [name: string]: unknown } = {};
+    let decls = '';
+    const results: unknown[] = [];
+    for (const src of cells) {
+      const converted = converter.convert(decls, src);
+      expect(converted.diagnostics).toEqual([]);
+      const wrapper = converted.hasToplevelAwait
+        ? '(async function(exports, require) { '
+        : '(function(exports, require) { ';
+      await vm.runInThisContext(`${wrapper}${converted.output}\n})`)(exports, require);
+      decls = converted.declOutput ?? '';
+      const value = converted.lastExpressionVar ? exports[converted.lastExpressionVar] : undefined;
+      results.push({ src, value, sideOutputs: converted.sideOutputs?.length ?? 0 });
+    }
+    const names = Object.keys(exports).sort();
+    converter.close();
+    return { results, names };
+  }
+
+  test('runs as the transpiled output tslab runs: exports, values, imports, enums, namespaces, await', async () => {
+    const cells = [
+      "import * as path from 'node:path';\nimport { join } from 'node:path';\nimport os from 'node:os';",
+      "join('a', 'b') + path.sep + typeof os.EOL",
+      'const { a, b: [bb] } = { a: 1, b: [2, 3] };\nlet q = a + bb;\nq++;\nq',
+      'q = 10;\nq + a',
+      'class K { static n = 1 }\nenum E { A, B }\nnamespace NS { export const v = 1 }\nK.n + E.B + NS.v',
+      'function twice(x: number) { return 2 * x; }\nlet tsLastExpr = 3;\ntwice(tsLastExpr)',
+      'async function af() { return q; }\nconst got = await af();\ngot + E.A',
+    ];
+    const emitted = await run(converterFactory(tslab)({}), cells);
+    const transpiled = await run(transpiling(), cells);
+    expect(emitted).toEqual(transpiled);
+    expect(emitted.results.map((r) => (r as { value: unknown }).value)).toEqual([
+      undefined,
+      `a${path.sep}b${path.sep}string`,
+      4,
+      11,
+      3,
+      6,
+      10,
+    ]);
+  }, 120_000);
+
+  test("a `//@module` cell's CommonJS runs as the transpiled one", () => {
+    const sides = [converterFactory(tslab)({}), transpiling()].map((converter) => {
+      converter.addModule(
+        'cjs_module',
+        'export function sq(x: number) { return x * x; }\nexport enum M { A = 2 }',
+      );
+      const [side] = converter.convert('', "import { sq } from './cjs_module';\nsq(3)").sideOutputs ?? [];
+      converter.close();
+      const exports: { sq?: (x: number) => number; M?: { A: number } } = {};
+      vm.runInThisContext(`(function(exports, require) { ${side.data}\n})`)(exports, require);
+      return [exports.sq?.(3), exports.M?.A];
+    });
+    expect(sides).toEqual([
+      [9, 2],
+      [9, 2],
+    ]);
   }, 120_000);
 });
