@@ -9,8 +9,10 @@
 // program with the libraries' types before the kernel's first reply. Here one ts.LanguageService with
 // per-file versions gets one program update per cell, whose `export {…}` comes from the cell's syntax;
 // the cell's own syntactic and semantic diagnostics are asked (and its dependencies' until they have
-// been compiled once), declaration diagnostics come from the one emit; the program is parsed (in
-// slices) and built after the kernel's first reply, in the background (warm-up, below).
+// been compiled once), declaration diagnostics come from the one emit, which also makes the CommonJS;
+// the program is parsed (in slices) and built after the kernel's first reply, in the background
+// (warm-up, below). Most cells need no update at all: while the program would stay the same, the
+// program and checker of an earlier cell check and emit the cell (kept-checker.js).
 // What a convert returns is tslab's contract with its executor (dist/executor.js), unchanged: the
 // cell's CommonJS `output` run as `(function(exports, require) {…})`, names of earlier cells read as
 // `exports.name`, its last expression stored in `exports[lastExpressionVar]`, and `declOutput`, the
