@@ -324,11 +324,14 @@ function converterFactory(tslab) {
     }
 
     /**
-     * The cell checked by the kept program when it can be, else by a program updated for it (then kept).
+     * The cell checked by the kept program when it can be, else by a program updated for it, kept
+     * when `adopt` (a cell to run; not a completion's or inspection's text, whose new program would
+     * replace a kept checker with a new one, which knows nothing yet, for the next cell).
      * @param {string} decls
      * @param {string} src
+     * @param {boolean} [adopt]
      */
-    function cell(decls, src) {
+    function cell(decls, src, adopt = true) {
       if (kept !== undefined) {
         checkLocalFiles();
         const checked =
@@ -338,8 +341,10 @@ function converterFactory(tslab) {
         if (checked !== undefined) return checked;
       }
       const updated = update(decls, src);
-      keptStructure = structureVersion;
-      kept?.adopt(updated.program, updated.declsFile, updated.srcFile);
+      if (adopt || keptStructure !== structureVersion) {
+        keptStructure = structureVersion;
+        kept?.adopt(updated.program, updated.declsFile, updated.srcFile);
+      }
       return updated;
     }
 
@@ -774,7 +779,7 @@ function converterFactory(tslab) {
 
     /** @param {string} prevDecl @param {string} src @param {number} position */
     function inspect(prevDecl, src, position) {
-      const { program, srcFile } = update(prevDecl, src);
+      const { program, srcFile } = cell(prevDecl, src, false);
       const info = ts.getQuickInfoAtPosition(
         srcFile,
         program.getTypeChecker(),
@@ -787,7 +792,7 @@ function converterFactory(tslab) {
 
     /** @param {string} prevDecl @param {string} src @param {number} position */
     function complete(prevDecl, src, position) {
-      const { program, srcFile } = update(prevDecl, src);
+      const { program, srcFile } = cell(prevDecl, src, false);
       const pos = position + srcPrefix.length;
       const info = ts.Completions.getCompletionsAtPositionForTslab(
         {},

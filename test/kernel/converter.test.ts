@@ -22,6 +22,7 @@ interface Converted {
 interface Converter {
   convert(prevDecl: string, src: string): Converted;
   complete(prevDecl: string, src: string, position: number): { candidates: string[] };
+  inspect(prevDecl: string, src: string, position: number): unknown;
   addModule(name: string, content: string): Diagnostic[];
   close(): void;
   /** converter.js's: cells checked by a kept program, programs kept. */
@@ -271,6 +272,46 @@ describe("src/kernel/converter.js's kept checker answers each cell as a fresh pr
       '// @ts-expect-error\nconst y: number = 1;',
       "// @ts-ignore\nconst z: number = 'a';",
     ]);
+  }, 120_000);
+
+  test('completion and inspection answer as with a fresh checker, and leave the kept checker kept', () => {
+    const kept = converterFactory(tslab)({}) as Converter;
+    const fresh = freshConverter();
+    try {
+      const cells = [
+        "import * as tf from '@tensorflow/tfjs';",
+        'const true_w = tf.tensor1d([2, -3.4]);\nfunction twice(x: number) { return { v: 2 * x }; }',
+      ];
+      const decls = [kept, fresh].map((converter) =>
+        cells.reduce((d, src) => converter.convert(d, src).declOutput ?? '', ''),
+      );
+      const before = kept.keptCounts!();
+      for (const src of [
+        'true_w.',
+        'tf.ad',
+        'twice(1).',
+        "let s = 'abc'; s.",
+        'Math.',
+        "import * as p from 'node:path'; p.jo",
+      ]) {
+        expect({ src, ...kept.complete(decls[0], src, src.length) }).toEqual({
+          src,
+          ...fresh.complete(decls[1], src, src.length),
+        });
+      }
+      for (const [src, at] of [
+        ['true_w.shape', 8],
+        ['tf.add(true_w, 1)', 4],
+        ['twice(2).v', 1],
+      ] as const) {
+        expect([src, kept.inspect(decls[0], src, at)]).toEqual([src, fresh.inspect(decls[1], src, at)]);
+      }
+      // All but the new import answered by the kept program, which is still the one the cells made.
+      expect(kept.keptCounts!()).toEqual({ cells: before.cells + 8, programs: before.programs });
+    } finally {
+      kept.close();
+      fresh.close();
+    }
   }, 120_000);
 
   test('a kept program checks a bounded number of cells before a new one is built', () => {
