@@ -4,10 +4,12 @@
  * one before produced, then new one-line cells after the lesson (new text each), as the kernel
  * bench sends them. Converters take turns (A B A B), each a fresh one, in one process, from the
  * notebooks' folder (as the kernel runs). Modes:
- *   fresh  converter.js with D2L_KERNEL_CHECKER=fresh: a new program and checker for every cell
+ *   before converter.js as last session left it: a new program and checker for every cell
+ *          (D2L_KERNEL_CHECKER=fresh), tslab's second transpile to CommonJS (D2L_KERNEL_CJS=transpile)
+ *   fresh  a new program and checker for every cell, the CommonJS from the one emit
  *   kept   converter.js as the kernel runs it: one checker kept across cells while it can be
  *   tslab  tslab 1.0.22's converter
- * Usage: tsx bench/kernel-converter.ts [--repeats N] [--modes fresh,kept] [--cells N] [--heap]
+ * Usage: tsx bench/kernel-converter.ts [--repeats N] [--modes before,kept] [--cells N] [--heap]
  * (--heap: after the lesson, N cells of each probe, the V8 heap after a full GC every 20 cells;
  * run with node --expose-gc, e.g. `node --expose-gc --import tsx bench/kernel-converter.ts --heap`).
  */
@@ -36,20 +38,31 @@ const { converterFactory } = require('../src/kernel/converter');
 require('../src/kernel/types').install(tslab); // the kernel's @types, as its preload installs them
 
 const MODES: Record<string, () => Converter> = {
-  fresh: () => withEnv('fresh', () => converterFactory(tslab)({})),
-  kept: () => withEnv(undefined, () => converterFactory(tslab)({})),
+  before: () => withEnv({ D2L_KERNEL_CHECKER: 'fresh', D2L_KERNEL_CJS: 'transpile' }, create),
+  fresh: () => withEnv({ D2L_KERNEL_CHECKER: 'fresh' }, create),
+  kept: () => withEnv({}, create),
   tslab: () => tslab.internal('converter').createConverter({}),
 };
 
-function withEnv<T>(checker: string | undefined, make: () => T): T {
-  const before = process.env.D2L_KERNEL_CHECKER;
-  if (checker === undefined) delete process.env.D2L_KERNEL_CHECKER;
-  else process.env.D2L_KERNEL_CHECKER = checker;
+function create(): Converter {
+  return converterFactory(tslab)({});
+}
+
+/** `make()` with the converter's switches set as given (and the others unset). */
+function withEnv<T>(env: Record<string, string>, make: () => T): T {
+  const names = ['D2L_KERNEL_CHECKER', 'D2L_KERNEL_CJS'];
+  const saved = names.map((name) => process.env[name]);
+  for (const name of names) {
+    if (env[name] === undefined) delete process.env[name];
+    else process.env[name] = env[name];
+  }
   try {
     return make();
   } finally {
-    if (before === undefined) delete process.env.D2L_KERNEL_CHECKER;
-    else process.env.D2L_KERNEL_CHECKER = before;
+    names.forEach((name, i) => {
+      if (saved[i] === undefined) delete process.env[name];
+      else process.env[name] = saved[i];
+    });
   }
 }
 
@@ -124,7 +137,7 @@ function once(
 function main() {
   process.chdir(path.join(PROJECT_ROOT, 'notebooks'));
   const repeats = Number(arg('--repeats', '3'));
-  const modes = arg('--modes', 'fresh,kept').split(',');
+  const modes = arg('--modes', 'before,kept').split(',');
   const heap = process.argv.includes('--heap');
   const newCells = Number(arg('--cells', heap ? '200' : '11'));
   const results: Record<string, Record<string, number[][]>> = {};
