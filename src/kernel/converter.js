@@ -545,8 +545,25 @@ function converterFactory(tslab) {
      * @param {any} declsSF
      */
     function remainingDecls(checker, srcSF, declsSF) {
-      const copy = ts.createSourceFile(declFilename, declsSF.text, transpileTarget, true, ts.ScriptKind.TS);
       const locals = srcSF.locals;
+      // A cell that shadows none of the earlier names keeps them all: what is printed then depends on
+      // the declarations' text alone (the cells that declare nothing, or only new names: most).
+      let shadows = false;
+      locals?.forEach((/** @type {unknown} */ _, /** @type {string} */ key) => {
+        if (declsSF.locals?.has(key)) shadows = true;
+      });
+      if (!shadows && unshadowed !== undefined && unshadowed.text === declsSF.text) return unshadowed.printed;
+      const printed = printRemainingDecls(checker, locals, declsSF);
+      if (!shadows) unshadowed = { text: declsSF.text, printed };
+      return printed;
+    }
+    /** The declarations printed for the last cell that shadowed none of them. */
+    /** @type {{ text: string, printed: string } | undefined} */
+    let unshadowed;
+
+    /** @param {any} checker @param {any} locals the cell's @param {any} declsSF */
+    function printRemainingDecls(checker, locals, declsSF) {
+      const copy = ts.createSourceFile(declFilename, declsSF.text, transpileTarget, true, ts.ScriptKind.TS);
       /** @type {Map<any, Set<string>>} */
       const keepMap = new Map();
       /** @param {any} node @param {string} name */

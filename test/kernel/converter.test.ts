@@ -314,6 +314,40 @@ describe("src/kernel/converter.js's kept checker answers each cell as a fresh pr
     }
   }, 120_000);
 
+  test("what each cell leaves for the next (declOutput) is tslab's converter's, shadowing or not", () => {
+    const ours = converterFactory(tslab)({}) as Converter;
+    const theirs = tslab.internal('converter').createConverter({}) as Converter;
+    const cells = [
+      "import * as tf from '@tensorflow/tfjs';",
+      'const lr = 0.03;\nlet l = 1;',
+      '1 + 2',
+      "const lr = 'fast';\nlet l = [1, 2];",
+      'lr.length + l.length',
+      'const c1 = 1;',
+      '2 + 3',
+      'class Box { constructor(readonly v: number) {} }\nconst box = new Box(1);',
+      '3',
+      'class Box { constructor(readonly w: string) {} }\nconst box2 = box;',
+      '4',
+      'const t = tf.tensor1d([1, 2]);\nconst a = 1;',
+      'tf.add(t, 1).dispose()',
+      'const a = 5;',
+      '6',
+    ];
+    let [oursDecls, theirDecls] = ['', ''];
+    try {
+      for (const src of cells) {
+        oursDecls = ours.convert(oursDecls, src).declOutput ?? '';
+        theirDecls = theirs.convert(theirDecls, src).declOutput ?? '';
+        expect([src, oursDecls]).toEqual([src, theirDecls]);
+      }
+      expect(ours.keptCounts!().cells).toBeGreaterThan(10);
+    } finally {
+      ours.close();
+      theirs.close();
+    }
+  }, 120_000);
+
   test('a kept program checks a bounded number of cells before a new one is built', () => {
     const counts = compare(
       Array.from({ length: 60 }, (_, i) => (i % 2 ? `const c_${i} = ${i};` : `1 + ${i}`)),
