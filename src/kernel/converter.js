@@ -279,6 +279,7 @@ function converterFactory(tslab) {
             compilerOptions,
             resolveModule: (name, containingFile) => host.resolveModuleNames([name], containingFile)[0],
             resolveTypeReference: resolveType,
+            cellFiles: [declFilename, srcFilename],
           });
     /** The structureVersion of the kept program. */
     let keptStructure = -1;

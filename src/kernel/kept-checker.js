@@ -10,9 +10,10 @@
 // import, in order, are those of the cells the program was built with (so a fresh program would hold
 // the same files, in the same order), each of them in the program; neither declares a global or a
 // module (`declare global`, `declare module 'x'`), which a checker merges only when it is made;
-// neither has a `/// <reference path|lib>`. converter.js decides the rest (no local file changed, no
-// `//@module` cell since, TypeScript cells only) and builds a new program when it is not so, and
-// every KEPT_CELLS cells, so that what a kept checker holds of earlier cells stays bounded.
+// neither has a `/// <reference path|lib>` or imports `./__prev__` or `./__tslab__` (the kept
+// program's would be found). converter.js decides the rest (no local file changed, no `//@module`
+// cell since, TypeScript cells only) and builds a new program when it is not so, and every
+// KEPT_CELLS cells, so that what a kept checker holds of earlier cells stays bounded.
 // TypeScript internals used (TypeScript 5.0.4, tslab's fork; test/kernel/canaries.test.ts checks them):
 // - ts.bindSourceFile(file, options): a program binds its own files when it makes its checker; a file
 //   it does not hold is bound here.
@@ -33,8 +34,10 @@
  * @param {any} options.compilerOptions
  * @param {(name: string, containingFile: string) => any} options.resolveModule the host's resolution
  * @param {(name: string, containingFile: string) => string | undefined} options.resolveTypeReference
+ * @param {string[]} options.cellFiles the declarations' and the cell's file names: an import of one
+ *   would find the kept program's, not the new one
  */
-function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeReference }) {
+function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeReference, cellFiles }) {
   /**
    * The kept program: its checker, the declarations file a cell is checked against (the program's
    * own, or the last one parsed here), what its cells import, how many cells it checked.
@@ -88,10 +91,10 @@ function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeRefe
     const specifiers = moduleSpecifiers(file);
     if (specifiers === undefined) return undefined;
     for (const specifier of specifiers) {
+      const target = resolveModule(specifier.text, file.fileName)?.resolvedFileName;
+      if (target !== undefined && cellFiles.includes(target)) return undefined;
       // Unresolved: a module declared in a package's types (`node:path`), or none (an error either way).
-      targets.push(
-        resolveModule(specifier.text, file.fileName)?.resolvedFileName ?? `unresolved ${specifier.text}`,
-      );
+      targets.push(target ?? `unresolved ${specifier.text}`);
     }
     return targets.join('\n');
   }

@@ -262,6 +262,9 @@ describe("src/kernel/converter.js's kept checker answers each cell as a fresh pr
       'const undeclared_y = GLOBAL_Y;',
       "import { missing } from './no_such_module';",
       'a + 1',
+      "import * as prev from './__prev__';\ntypeof prev",
+      "import * as prev2 from './__prev__';\nconst a2 = 2;",
+      "import * as prev3 from './__prev__';\na2 + 1",
     ]);
     expect(counts.fresh.cells).toBe(0);
     // Those after a cell of the same imports; not those importing anew or declaring a global.
