@@ -349,13 +349,50 @@ function converterFactory(tslab) {
       return updated;
     }
 
+    // A kept program that has checked half the cells it may is replaced once the kernel has been idle
+    // for RENEW_IDLE_MS, by the program of the last cell, checked once more (its checker knows the
+    // types that cell used): the cell that would otherwise build it does not wait for a new checker.
+    /** @type {{ decls: string, src: string } | undefined} the last cell converted */
+    let lastCell;
+    /** @type {NodeJS.Timeout | undefined} */
+    let renewTimer;
+    function renewWhenIdle() {
+      clearTimeout(renewTimer);
+      if (!kept?.due()) return;
+      renewTimer = setTimeout(renew, RENEW_IDLE_MS);
+      renewTimer.unref();
+    }
+    /** Builds the kept program anew now, if it is due (what the idle timer does). */
+    function renew() {
+      renewTimer = undefined;
+      if (lastCell === undefined || !kept?.due()) return;
+      const updated = update(lastCell.decls, lastCell.src);
+      updated.program.getSemanticDiagnostics(updated.srcFile);
+      keptStructure = structureVersion;
+      kept.adopt(updated.program, updated.declsFile, updated.srcFile);
+    }
+
     /**
      * @param {string} prevDecl
      * @param {string} src
      */
     function convert(prevDecl, src) {
+      clearTimeout(renewTimer);
+      try {
+        return convertCell(prevDecl, src);
+      } finally {
+        renewWhenIdle();
+      }
+    }
+
+    /**
+     * @param {string} prevDecl
+     * @param {string} src
+     */
+    function convertCell(prevDecl, src) {
       const keys = declaredNames(src);
       const suffix = keys.size > 0 ? '\nexport {' + [...keys].join(', ') + '}' : '';
+      lastCell = { decls: prevDecl, src: src + suffix };
       const { program, declsFile, srcFile } = cell(prevDecl, src + suffix);
       const deps = srcDependencies(program, srcFile).filter((dep) => !sideInputsConverted.has(dep));
       /** @type {unknown[]} */
@@ -896,6 +933,7 @@ function converterFactory(tslab) {
     }
 
     function close() {
+      clearTimeout(renewTimer);
       kept?.drop();
       service.dispose();
     }
@@ -1044,6 +1082,7 @@ function converterFactory(tslab) {
       prepare,
       isWarm: () => warmed,
       keptCounts,
+      renew,
     };
   };
 }
@@ -1061,6 +1100,9 @@ let first = null;
  * KernelClient, jupyter_server's nudge).
  */
 const QUIET_MS = 1500;
+
+/** How long the kernel must be idle (no cell converted) before a kept program due is built anew. */
+const RENEW_IDLE_MS = 1000;
 
 /** A pre-parse slice: a request arriving meanwhile waits at most this long. */
 const PARSE_SLICE_MS = 15;

@@ -224,6 +224,8 @@ function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeRefe
   return {
     adopt,
     check,
+    /** Whether the kept program has checked half the cells it may: time to build a new one when idle. */
+    due: () => kept !== undefined && kept.cells >= KEPT_CELLS / 2,
     /** Forgets the kept program (the next cell builds a new one). */
     drop: () => (kept = undefined),
     /** How many cells kept programs checked, and how many programs were kept (for tests). */

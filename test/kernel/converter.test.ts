@@ -358,6 +358,30 @@ describe("src/kernel/converter.js's kept checker answers each cell as a fresh pr
     expect(counts.kept.cells).toBeGreaterThan(50);
     expect(counts.kept.programs).toBeGreaterThan(1);
   }, 120_000);
+
+  test('a kept program half used is built anew when the kernel is idle; the next cell is checked by it', async () => {
+    const converter = converterFactory(tslab)({}) as Converter & { renew(): void };
+    try {
+      let decls = '';
+      const run = (src: string) => {
+        const converted = converter.convert(decls, src);
+        expect(converted.diagnostics).toEqual([]);
+        decls = converted.declOutput ?? '';
+      };
+      for (let i = 0; i < 10; i++) run(`const c_${i} = ${i};`);
+      converter.renew(); // not due yet: kept
+      expect(converter.keptCounts!()).toEqual({ cells: 9, programs: 1 });
+      for (let i = 10; i < 30; i++) run(`const c_${i} = ${i};`);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // idle: built anew
+      expect(converter.keptCounts!()).toEqual({ cells: 29, programs: 2 });
+      run('c_0 + c_29');
+      expect(converter.keptCounts!()).toEqual({ cells: 30, programs: 2 });
+      const failed = converter.convert(decls, 'const n: string = c_1;');
+      expect(failed.diagnostics.map((d) => d.code)).toEqual([2322]);
+    } finally {
+      converter.close();
+    }
+  }, 120_000);
 });
 
 describe("src/kernel/converter.js's CommonJS from the one emit", () => {
