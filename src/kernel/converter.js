@@ -421,7 +421,7 @@ function converterFactory(tslab) {
       });
       // Dependencies first, the cell last: the cell's last expression is the one kept.
       // The cell's outputs (`__tslab__.js`, or a kept cell's `__tslab__.N.js`).
-      const dst = normalizeJoin(outDir, path.basename(srcFile.fileName).replace(/\.ts$/, ''));
+      const dst = normalizeJoin(outDir, path.basename(srcFile.fileName).replace(/\.[jt]s$/, ''));
       for (const file of [...deps.map((dep) => program.getSourceFile(dep)), srcFile]) {
         const result = program.emit(
           file,

@@ -384,6 +384,19 @@ describe("src/kernel/converter.js's kept checker answers each cell as a fresh pr
   }, 120_000);
 });
 
+test("src/kernel/converter.js's JavaScript cells (tslab's jslab kernel) compile, run and leave their names", () => {
+  const converter = converterFactory(tslab)({ isJS: true }) as Converter;
+  try {
+    const s = new Session(converter);
+    expect(s.run('const a = 40;\nfunction f(x) { return x + 1; }').diagnostics).toEqual([]);
+    const used = s.run('typeof f + (f(a) + 1)');
+    expect(used.output).toBeDefined();
+    expect(used.value).toBe('function42');
+  } finally {
+    converter.close();
+  }
+}, 120_000);
+
 describe("src/kernel/converter.js's CommonJS from the one emit", () => {
   /** converter.js with tslab's second transpile (D2L_KERNEL_CJS=transpile). */
   function transpiling(): Converter {
