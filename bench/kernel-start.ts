@@ -6,7 +6,7 @@
  * repeat by repeat; each reports wall time and the kernel's CPU time (user + system), which a loaded
  * machine disturbs less.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -52,21 +52,12 @@ export function baselineArgv(ref: string): string[] {
   const dir = path.join(PROJECT_ROOT, '.bench', `kernel-${sha}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  // src/, and the plain-JavaScript module of d2l that the preload loads since ef76fd0 (when REF has it).
-  for (const part of ['src', 'd2l/src/tf-log.js']) {
-    let archive: Buffer;
-    try {
-      archive = execFileSync('git', ['archive', sha, part], {
-        cwd: PROJECT_ROOT,
-        maxBuffer: 1 << 28,
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
-    } catch (e) {
-      if (part === 'src') throw e;
-      continue;
-    }
-    execFileSync('tar', ['-x', '-C', dir], { input: archive });
-  }
+  // The kernel's preload also requires d2l's plain-JavaScript tf-log.js (where the ref has it).
+  const paths = ['src', 'd2l/src/tf-log.js'].filter(
+    (p) => spawnSync('git', ['cat-file', '-e', `${sha}:${p}`], { cwd: PROJECT_ROOT }).status === 0,
+  );
+  const archive = execFileSync('git', ['archive', sha, ...paths], { cwd: PROJECT_ROOT, maxBuffer: 1 << 28 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
   const preload = ['src/kernel/preload.js', 'src/kernel-preload.js']
     .map((file) => path.join(dir, file))
     .find((file) => fs.existsSync(file));

@@ -9,8 +9,10 @@
 // program with the libraries' types before the kernel's first reply. Here one ts.LanguageService with
 // per-file versions gets one program update per cell, whose `export {…}` comes from the cell's syntax;
 // the cell's own syntactic and semantic diagnostics are asked (and its dependencies' until they have
-// been compiled once), declaration diagnostics come from the one emit; the program is parsed (in
-// slices) and built after the kernel's first reply, in the background (warm-up, below).
+// been compiled once), declaration diagnostics come from the one emit, which also makes the CommonJS;
+// the program is parsed (in slices) and built after the kernel's first reply, in the background
+// (warm-up, below). Most cells need no update at all: while the program would stay the same, the
+// program and checker of an earlier cell check and emit the cell (kept-checker.js).
 // What a convert returns is tslab's contract with its executor (dist/executor.js), unchanged: the
 // cell's CommonJS `output` run as `(function(exports, require) {…})`, names of earlier cells read as
 // `exports.name`, its last expression stored in `exports[lastExpressionVar]`, and `declOutput`, the
@@ -24,6 +26,7 @@
 const path = require('node:path');
 const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 const { performance } = require('node:perf_hooks');
+const { createKeptChecker } = require('./kept-checker');
 
 // The tslab internals it needs: what it replaces, then the tslab helpers it calls.
 const needs = [
@@ -94,9 +97,14 @@ function converterFactory(tslab) {
     const srcFilename = normalizeJoin(cwd, options?.isJS ? '__tslab__.js' : '__tslab__.ts');
     const declFilename = normalizeJoin(cwd, '__prev__.d.ts');
     const outDir = 'outDir';
-    const dstFilename = normalizeJoin(outDir, '__tslab__.js');
-    const dstDeclFilename = normalizeJoin(outDir, '__tslab__.d.ts');
     const { target: transpileTarget, lib: transpileLib } = transpileTargets();
+    // The cell's CommonJS from its one emit: TypeScript's CommonJS transform runs after tslab's
+    // transformers (customTransformers) on the ES module it emits. tslab transpiles that output once
+    // more (esModuleToCommonJSModule, a ts.transpileModule: a program and a checker of its own);
+    // D2L_KERNEL_CJS=transpile does that (to compare the two side by side).
+    const emitCommonJS = process.env.D2L_KERNEL_CJS !== 'transpile';
+    /** @param {string} js */
+    const toCommonJS = (js) => (emitCommonJS ? js : esModuleToCommonJSModule(js, transpileTarget));
     if (options?.isBrowser) transpileLib.push('dom', 'dom.iterable');
     // tslab's prefix: every cell is a module (`export {}`), its locals its own.
     const srcPrefix = 'export {};' + ts.sys.newLine;
@@ -115,6 +123,8 @@ function converterFactory(tslab) {
     /** @type {string[]} */
     const rootFiles = [declFilename, srcFilename];
     let projectVersion = 0;
+    /** Bumped when the program's files change otherwise than by a cell: a `//@module`, a local file. */
+    let structureVersion = 0;
     /** Dependencies (local .ts/.js files) already compiled and handed to the executor. */
     const sideInputsConverted = new Set();
     /** @type {Map<string, number>} modification times of the local files the program read */
@@ -260,6 +270,19 @@ function converterFactory(tslab) {
     };
     const registry = ts.createDocumentRegistry(true, cwd);
     const service = ts.createLanguageService(host, registry);
+    // One checker kept across cells while the program would stay the same (kept-checker.js), for
+    // TypeScript cells; D2L_KERNEL_CHECKER=fresh makes a new one for every cell (to compare the two).
+    const kept =
+      options?.isJS || process.env.D2L_KERNEL_CHECKER === 'fresh'
+        ? undefined
+        : createKeptChecker(ts, {
+            compilerOptions,
+            resolveModule: (name, containingFile) => host.resolveModuleNames([name], containingFile)[0],
+            resolveTypeReference: resolveType,
+            cellFiles: [declFilename, srcFilename],
+          });
+    /** The structureVersion of the kept program. */
+    let keptStructure = -1;
 
     /** @param {string} file */
     function mtime(file) {
@@ -277,6 +300,7 @@ function converterFactory(tslab) {
           localVersions.set(file, now);
           sideInputsConverted.delete(file);
           projectVersion++;
+          structureVersion++;
         }
       }
     }
@@ -301,27 +325,89 @@ function converterFactory(tslab) {
     }
 
     /**
+     * The cell checked by the kept program when it can be, else by a program updated for it, kept
+     * when `adopt` (a cell to run; not a completion's or inspection's text, whose new program would
+     * replace a kept checker with a new one, which knows nothing yet, for the next cell).
+     * @param {string} decls
+     * @param {string} src
+     * @param {boolean} [adopt]
+     */
+    function cell(decls, src, adopt = true) {
+      if (kept !== undefined) {
+        checkLocalFiles();
+        const checked =
+          keptStructure === structureVersion
+            ? kept.check(srcPrefix + decls, srcPrefix + src, srcFilename)
+            : undefined;
+        if (checked !== undefined) return checked;
+      }
+      const updated = update(decls, src);
+      if (adopt || keptStructure !== structureVersion) {
+        keptStructure = structureVersion;
+        kept?.adopt(updated.program, updated.declsFile, updated.srcFile);
+      }
+      return updated;
+    }
+
+    // A kept program that has checked half the cells it may is replaced once the kernel has been idle
+    // for RENEW_IDLE_MS, by the program of the last cell, checked once more (its checker knows the
+    // types that cell used): the cell that would otherwise build it does not wait for a new checker.
+    /** @type {{ decls: string, src: string } | undefined} the last cell converted */
+    let lastCell;
+    /** @type {NodeJS.Timeout | undefined} */
+    let renewTimer;
+    function renewWhenIdle() {
+      clearTimeout(renewTimer);
+      if (!kept?.due()) return;
+      renewTimer = setTimeout(renew, RENEW_IDLE_MS);
+      renewTimer.unref();
+    }
+    /** Builds the kept program anew now, if it is due (what the idle timer does). */
+    function renew() {
+      renewTimer = undefined;
+      if (lastCell === undefined || !kept?.due()) return;
+      const updated = update(lastCell.decls, lastCell.src);
+      updated.program.getSemanticDiagnostics(updated.srcFile);
+      keptStructure = structureVersion;
+      kept.adopt(updated.program, updated.declsFile, updated.srcFile);
+    }
+
+    /**
      * @param {string} prevDecl
      * @param {string} src
      */
     function convert(prevDecl, src) {
+      clearTimeout(renewTimer);
+      try {
+        return convertCell(prevDecl, src);
+      } finally {
+        renewWhenIdle();
+      }
+    }
+
+    /**
+     * @param {string} prevDecl
+     * @param {string} src
+     */
+    function convertCell(prevDecl, src) {
       const keys = declaredNames(src);
       const suffix = keys.size > 0 ? '\nexport {' + [...keys].join(', ') + '}' : '';
-      const { program, declsFile, srcFile } = update(prevDecl, src + suffix);
+      lastCell = { decls: prevDecl, src: src + suffix };
+      const { program, declsFile, srcFile } = cell(prevDecl, src + suffix);
       const deps = srcDependencies(program, srcFile).filter((dep) => !sideInputsConverted.has(dep));
       /** @type {unknown[]} */
       const found = [];
       for (const file of [srcFile, ...deps.map((dep) => program.getSourceFile(dep))]) {
         found.push(...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file));
       }
-      let diag = convertDiagnostics(program, found);
+      let diag = convertDiagnostics(srcFile, found);
       if (diag.diagnostics.length > 0) {
         // As getPreEmitDiagnostics would have listed them: the declaration diagnostics too.
         for (const file of [srcFile, ...deps.map((dep) => program.getSourceFile(dep))]) {
           found.push(...program.getDeclarationDiagnostics(file));
         }
         return {
-          diagnostics: convertDiagnostics(program, ts.sortAndDeduplicateDiagnostics(found)).diagnostics,
+          diagnostics: convertDiagnostics(srcFile, ts.sortAndDeduplicateDiagnostics(found)).diagnostics,
         };
       }
       const checker = program.getTypeChecker();
@@ -334,18 +420,20 @@ function converterFactory(tslab) {
         lastExpressionVar = name;
       });
       // Dependencies first, the cell last: the cell's last expression is the one kept.
-      for (const dep of [...deps, srcFilename]) {
+      // The cell's outputs (`__tslab__.js`, or a kept cell's `__tslab__.N.js`).
+      const dst = normalizeJoin(outDir, path.basename(srcFile.fileName).replace(/\.[jt]s$/, ''));
+      for (const file of [...deps.map((dep) => program.getSourceFile(dep)), srcFile]) {
         const result = program.emit(
-          program.getSourceFile(dep),
+          file,
           (/** @type {string} */ fileName, /** @type {string} */ data) => {
-            if (fileName === dstFilename) output = data;
-            else if (fileName === dstDeclFilename) declOutput = data;
+            if (fileName === `${dst}.js`) output = data;
+            else if (fileName === `${dst}.d.ts`) declOutput = data;
             else if (fileName.endsWith('.js')) {
               const rel = path.relative(outDir, fileName);
               if (rel.startsWith('..')) throw new Error('unexpected emit path: ' + fileName);
               (sideOutputs ??= []).push({
                 path: normalizeJoin(cwd, rel),
-                data: esModuleToCommonJSModule(data, transpileTarget),
+                data: toCommonJS(data),
               });
             }
           },
@@ -356,13 +444,13 @@ function converterFactory(tslab) {
         emitDiagnostics.push(...result.diagnostics);
       }
       // Declaration diagnostics (a name the d.ts cannot write), which getPreEmitDiagnostics reported.
-      diag = convertDiagnostics(program, ts.sortAndDeduplicateDiagnostics(emitDiagnostics));
+      diag = convertDiagnostics(srcFile, ts.sortAndDeduplicateDiagnostics(emitDiagnostics));
       if (diag.diagnostics.length > 0) return { diagnostics: diag.diagnostics };
       for (const dep of deps) sideInputsConverted.add(dep);
       sideOutputs?.sort((a, b) => a.path.localeCompare(b.path));
       declOutput += remainingDecls(checker, srcFile, declsFile);
       return {
-        output: output === undefined ? undefined : esModuleToCommonJSModule(output, transpileTarget),
+        output: output === undefined ? undefined : toCommonJS(output),
         declOutput,
         diagnostics: [],
         hasToplevelAwait: hasToplevelAwait(program, srcFile),
@@ -495,8 +583,25 @@ function converterFactory(tslab) {
      * @param {any} declsSF
      */
     function remainingDecls(checker, srcSF, declsSF) {
-      const copy = ts.createSourceFile(declFilename, declsSF.text, transpileTarget, true, ts.ScriptKind.TS);
       const locals = srcSF.locals;
+      // A cell that shadows none of the earlier names keeps them all: what is printed then depends on
+      // the declarations' text alone (the cells that declare nothing, or only new names: most).
+      let shadows = false;
+      locals?.forEach((/** @type {unknown} */ _, /** @type {string} */ key) => {
+        if (declsSF.locals?.has(key)) shadows = true;
+      });
+      if (!shadows && unshadowed !== undefined && unshadowed.text === declsSF.text) return unshadowed.printed;
+      const printed = printRemainingDecls(checker, locals, declsSF);
+      if (!shadows) unshadowed = { text: declsSF.text, printed };
+      return printed;
+    }
+    /** The declarations printed for the last cell that shadowed none of them. */
+    /** @type {{ text: string, printed: string } | undefined} */
+    let unshadowed;
+
+    /** @param {any} checker @param {any} locals the cell's @param {any} declsSF */
+    function printRemainingDecls(checker, locals, declsSF) {
+      const copy = ts.createSourceFile(declFilename, declsSF.text, transpileTarget, true, ts.ScriptKind.TS);
       /** @type {Map<any, Set<string>>} */
       const keepMap = new Map();
       /** @param {any} node @param {string} name */
@@ -593,11 +698,12 @@ function converterFactory(tslab) {
       return ret;
     }
 
-    /** @param {any} program @param {string} fileName @param {number} offset @returns {Position} */
-    function adjustSrcFileOffset(program, fileName, offset) {
-      const lineChar = ts.getLineAndCharacterOfPosition(program.getSourceFile(fileName), offset);
+    /** @param {any} file @param {any} srcFile @param {number} offset @returns {Position} */
+    function adjustSrcFileOffset(file, srcFile, offset) {
+      const lineChar = ts.getLineAndCharacterOfPosition(file, offset);
       const pos = { offset, line: lineChar.line, character: lineChar.character };
-      if (memory.has(fileName) && fileName !== declFilename) {
+      // The cell's and `//@module` cells' positions, as written (without the prefix).
+      if (file === srcFile || (memory.has(file.fileName) && file.fileName !== declFilename)) {
         pos.offset -= srcPrefixOffsets.offset;
         pos.line -= srcPrefixOffsets.line;
         pos.character -= srcPrefixOffsets.char;
@@ -608,25 +714,24 @@ function converterFactory(tslab) {
     /**
      * tslab's convertDiagnostics: positions in the cell as the user wrote it; the top-level await
      * diagnostic dropped; diagnostics outside the working directory dropped.
-     * @param {any} program
+     * @param {any} srcFile the cell's file
      * @param {any[]} input
      */
-    function convertDiagnostics(program, input) {
+    function convertDiagnostics(srcFile, input) {
       /** @type {CellDiagnostic[]} */
       const diagnostics = [];
-      const srcFile = program.getSourceFile(srcFilename);
       for (const d of input) {
         if (!d.file) continue;
-        if (d.file.fileName === srcFilename && isTopLevelAwaitDiagnostic(srcFile, d)) continue;
+        if (d.file === srcFile && isTopLevelAwaitDiagnostic(srcFile, d)) continue;
         /** @type {string | undefined} */
         let fileName;
-        if (d.file.fileName !== srcFilename) {
+        if (d.file !== srcFile) {
           const rel = path.relative(cwd, d.file.fileName);
           if (rel.startsWith('..')) continue;
           fileName = rel;
         }
-        const start = adjustSrcFileOffset(program, d.file.fileName, d.start);
-        const end = adjustSrcFileOffset(program, d.file.fileName, d.start + d.length);
+        const start = adjustSrcFileOffset(d.file, srcFile, d.start);
+        const end = adjustSrcFileOffset(d.file, srcFile, d.start + d.length);
         if (typeof d.messageText === 'string') {
           diagnostics.push({
             start,
@@ -721,12 +826,15 @@ function converterFactory(tslab) {
           return node;
         };
       }
-      return { after: [after], afterDeclarations: [afterDeclarations] };
+      return {
+        after: emitCommonJS ? [after, ts.transformModule] : [after],
+        afterDeclarations: [afterDeclarations],
+      };
     }
 
     /** @param {string} prevDecl @param {string} src @param {number} position */
     function inspect(prevDecl, src, position) {
-      const { program, srcFile } = update(prevDecl, src);
+      const { program, srcFile } = cell(prevDecl, src, false);
       const info = ts.getQuickInfoAtPosition(
         srcFile,
         program.getTypeChecker(),
@@ -739,7 +847,7 @@ function converterFactory(tslab) {
 
     /** @param {string} prevDecl @param {string} src @param {number} position */
     function complete(prevDecl, src, position) {
-      const { program, srcFile } = update(prevDecl, src);
+      const { program, srcFile } = cell(prevDecl, src, false);
       const pos = position + srcPrefix.length;
       const info = ts.Completions.getCompletionsAtPositionForTslab(
         {},
@@ -810,6 +918,7 @@ function converterFactory(tslab) {
       const file = normalizeJoin(cwd, name + ext);
       setMemory(file, srcPrefix + content);
       sideInputsConverted.delete(file);
+      structureVersion++;
       if (!rootFiles.includes(file)) {
         rootFiles.push(file);
         projectVersion++;
@@ -817,11 +926,15 @@ function converterFactory(tslab) {
       warmed = true;
       const program = service.getProgram();
       releasePreparsed();
-      return convertDiagnostics(program, ts.getPreEmitDiagnostics(program, program.getSourceFile(file)))
-        .diagnostics;
+      return convertDiagnostics(
+        program.getSourceFile(srcFilename),
+        ts.getPreEmitDiagnostics(program, program.getSourceFile(file)),
+      ).diagnostics;
     }
 
     function close() {
+      clearTimeout(renewTimer);
+      kept?.drop();
       service.dispose();
     }
 
@@ -955,7 +1068,22 @@ function converterFactory(tslab) {
       convert('', src);
     }
 
-    return { close, convert, inspect, complete, addModule, warm, preparse, prepare, isWarm: () => warmed };
+    /** Cells checked by a kept program, and programs kept (kept-checker.js), for tests and benches. */
+    const keptCounts = () => kept?.counts() ?? { cells: 0, programs: 0 };
+
+    return {
+      close,
+      convert,
+      inspect,
+      complete,
+      addModule,
+      warm,
+      preparse,
+      prepare,
+      isWarm: () => warmed,
+      keptCounts,
+      renew,
+    };
   };
 }
 
@@ -972,6 +1100,9 @@ let first = null;
  * KernelClient, jupyter_server's nudge).
  */
 const QUIET_MS = 1500;
+
+/** How long the kernel must be idle (no cell converted) before a kept program due is built anew. */
+const RENEW_IDLE_MS = 1000;
 
 /** A pre-parse slice: a request arriving meanwhile waits at most this long. */
 const PARSE_SLICE_MS = 15;

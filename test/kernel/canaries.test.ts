@@ -91,6 +91,50 @@ test("tslab's TypeScript fork has the internals src/kernel/converter.js calls, a
   expect(source).toMatch(/disableTopLevelAwait/);
 });
 
+test("tslab's TypeScript fork checks and emits a file its program does not hold, as src/kernel/kept-checker.js gives it one", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require(
+    require.resolve('@tslab/typescript-for-tslab', {
+      paths: [path.join(PROJECT_ROOT, 'node_modules', 'tslab')],
+    }),
+  );
+  const dir = path.join(PROJECT_ROOT, 'virtual');
+  const files: Record<string, string> = { [path.join(dir, 'a.ts')]: 'export const x: number = 1;\n' };
+  const options = { noLib: true, types: [], declaration: true, module: ts.ModuleKind.ESNext };
+  const host = ts.createCompilerHost(options);
+  host.getSourceFile = (name: string, target: unknown) =>
+    files[name] === undefined ? undefined : ts.createSourceFile(name, files[name], target);
+  host.fileExists = (name: string) => files[name] !== undefined;
+  host.readFile = (name: string) => files[name];
+  host.directoryExists = (name: string) => name === dir;
+  const program = ts.createProgram([path.join(dir, 'a.ts')], options, host);
+  const checker = program.getTypeChecker();
+  // A cell: parsed, given a path, bound, its import resolved on the file, as kept-checker.js does.
+  const cellName = path.join(dir, 'cell.1.ts');
+  const cell = ts.createSourceFile(cellName, "import { x } from './a';\nexport const y: string = x;\n", {
+    languageVersion: ts.getEmitScriptTarget(options),
+    impliedNodeFormat: undefined,
+    setExternalModuleIndicator: ts.getSetExternalModuleIndicator(options),
+  });
+  cell.path = cell.resolvedPath = ts.toPath(cellName, '', (f: string) => f);
+  ts.bindSourceFile(cell, options);
+  const specifier = cell.statements[0].moduleSpecifier;
+  const resolvedModule = ts.resolveModuleName('./a', cellName, options, host).resolvedModule;
+  ts.setResolvedModule(cell, './a', { resolvedModule }, ts.getModeForUsageLocation(cell, specifier));
+  // The import found through the file's resolutions (else error 2307), the error of its own.
+  expect(program.getSemanticDiagnostics(cell).map((d: { code: number }) => d.code)).toEqual([2322]);
+  expect(checker.getDiagnostics(cell).map((d: { file: unknown }) => d.file === cell)).toEqual([true]);
+  const out: Record<string, string> = {};
+  // converter.js's emit: the ES module made CommonJS by TypeScript's module transform, run after tslab's.
+  program.emit(cell, (name: string, text: string) => (out[path.basename(name)] = text), undefined, false, {
+    after: [ts.transformModule],
+  });
+  expect(out['cell.1.js']).toMatch(/a_1 = require\("\.\/a"\);\nexports\.y = a_1\.x;/);
+  expect(out['cell.1.d.ts']).toMatch(/export declare const y: string/);
+  // The program's own file is left as it was.
+  expect(program.getSemanticDiagnostics(program.getSourceFile(path.join(dir, 'a.ts')))).toEqual([]);
+});
+
 test('zeromq rejects a send while another is in flight (src/kernel/queued-sends.js queues them)', () => {
   expect(concurrentSends()).toMatch(/^error: Socket is busy writing/);
 });
