@@ -27,6 +27,7 @@ const path = require('node:path');
 const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 const { performance } = require('node:perf_hooks');
 const { createKeptChecker } = require('./kept-checker');
+const { host: kernelHost } = require('./host');
 
 // The tslab internals it needs: what it replaces, then the tslab helpers it calls.
 const needs = [
@@ -349,22 +350,23 @@ function converterFactory(tslab) {
       return updated;
     }
 
-    // A kept program that has checked half the cells it may is replaced once the kernel has been idle
-    // for RENEW_IDLE_MS, by the program of the last cell, checked once more (its checker knows the
-    // types that cell used): the cell that would otherwise build it does not wait for a new checker.
+    // A kept program that has checked half the cells it may is replaced in the kernel's next idle moment
+    // (host.js: no cell running, no request for a second), by the program of the last cell, checked
+    // once more (its checker knows the types that cell used): the cell that would otherwise build it
+    // does not wait for a new checker.
     /** @type {{ decls: string, src: string } | undefined} the last cell converted */
     let lastCell;
-    /** @type {NodeJS.Timeout | undefined} */
-    let renewTimer;
+    let renewQueued = false;
     function renewWhenIdle() {
-      clearTimeout(renewTimer);
-      if (!kept?.due()) return;
-      renewTimer = setTimeout(renew, RENEW_IDLE_MS);
-      renewTimer.unref();
+      if (renewQueued || !kept?.due()) return;
+      renewQueued = true;
+      kernelHost.whenIdle(() => {
+        renewQueued = false;
+        renew();
+      });
     }
-    /** Builds the kept program anew now, if it is due (what the idle timer does). */
+    /** Builds the kept program anew now, if it is due (what the idle task does). */
     function renew() {
-      renewTimer = undefined;
       if (lastCell === undefined || !kept?.due()) return;
       const updated = update(lastCell.decls, lastCell.src);
       updated.program.getSemanticDiagnostics(updated.srcFile);
@@ -377,7 +379,6 @@ function converterFactory(tslab) {
      * @param {string} src
      */
     function convert(prevDecl, src) {
-      clearTimeout(renewTimer);
       try {
         return convertCell(prevDecl, src);
       } finally {
@@ -933,8 +934,7 @@ function converterFactory(tslab) {
     }
 
     function close() {
-      clearTimeout(renewTimer);
-      kept?.drop();
+      kept?.drop(); // an idle task queued for it finds nothing due
       service.dispose();
     }
 
@@ -1100,9 +1100,6 @@ let first = null;
  * KernelClient, jupyter_server's nudge).
  */
 const QUIET_MS = 1500;
-
-/** How long the kernel must be idle (no cell converted) before a kept program due is built anew. */
-const RENEW_IDLE_MS = 1000;
 
 /** A pre-parse slice: a request arriving meanwhile waits at most this long. */
 const PARSE_SLICE_MS = 15;
