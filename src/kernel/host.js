@@ -11,7 +11,8 @@
 // - whenIdle(fn)                         `fn` runs once the kernel has been idle (no cell running, no
 //                                        request) for IDLE_MS, each such function in its own idle
 //                                        moment: work that makes a later cell faster (d2l warms its
-//                                        figure code) done while the learner reads, not in a cell's time
+//                                        figure code, converter.js renews its kept program) done while
+//                                        the learner reads, not in a cell's time
 //                                        (optional: a library checks that it is there);
 //                                        D2L_KERNEL_IDLE=0 turns idle tasks off, to compare
 // - version                              what a library checks before it uses the rest
