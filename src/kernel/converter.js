@@ -26,7 +26,7 @@
 const path = require('node:path');
 const { setImmediate, setTimeout, clearTimeout } = require('node:timers');
 const { performance } = require('node:perf_hooks');
-const { createKeptChecker } = require('./kept-checker');
+const { createKeptChecker, moduleSpecifierOf } = require('./kept-checker');
 const { host: kernelHost } = require('./host');
 
 // The tslab internals it needs: what it replaces, then the tslab helpers it calls.
@@ -1006,12 +1006,7 @@ function converterFactory(tslab) {
     /** @param {any} statements @param {string[]} names */
     function moduleNames(statements, names = []) {
       for (const stmt of statements) {
-        const specifier =
-          ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)
-            ? stmt.moduleSpecifier
-            : ts.isImportEqualsDeclaration(stmt) && ts.isExternalModuleReference(stmt.moduleReference)
-              ? stmt.moduleReference.expression
-              : undefined;
+        const specifier = moduleSpecifierOf(ts, stmt);
         if (specifier && ts.isStringLiteral(specifier)) names.push(specifier.text);
         if (ts.isModuleDeclaration(stmt) && stmt.body && ts.isModuleBlock(stmt.body))
           moduleNames(stmt.body.statements, names);

@@ -127,12 +127,7 @@ function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeRefe
         (ts.isStringLiteral(stmt.name) || ts.isGlobalScopeAugmentation(stmt))
       )
         return undefined;
-      const name =
-        ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)
-          ? stmt.moduleSpecifier
-          : ts.isImportEqualsDeclaration(stmt) && ts.isExternalModuleReference(stmt.moduleReference)
-            ? stmt.moduleReference.expression
-            : undefined;
+      const name = moduleSpecifierOf(ts, stmt);
       if (name && ts.isStringLiteral(name) && name.text) specifiers.push(name);
     }
     if (file.flags & ts.NodeFlags.PossiblyContainsDynamicImport) {
@@ -233,7 +228,21 @@ function createKeptChecker(ts, { compilerOptions, resolveModule, resolveTypeRefe
   };
 }
 
+/**
+ * The module a statement imports or re-exports from (`import … from`, `export … from`,
+ * `import x = require(…)`), as written: an expression, a string literal when valid.
+ * @param {any} ts tslab's TypeScript fork
+ * @param {any} stmt
+ * @returns {any}
+ */
+function moduleSpecifierOf(ts, stmt) {
+  if (ts.isImportDeclaration(stmt) || ts.isExportDeclaration(stmt)) return stmt.moduleSpecifier;
+  if (ts.isImportEqualsDeclaration(stmt) && ts.isExternalModuleReference(stmt.moduleReference))
+    return stmt.moduleReference.expression;
+  return undefined;
+}
+
 /** How many cells a kept program checks before a new one is built (what it holds of them is freed). */
 const KEPT_CELLS = 50;
 
-module.exports = { createKeptChecker, KEPT_CELLS };
+module.exports = { createKeptChecker, moduleSpecifierOf, KEPT_CELLS };
