@@ -34,15 +34,18 @@ const tslab = require('../../src/kernel/tslab');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { converterFactory } = require('../../src/kernel/converter');
 
-/** converter.js with a new program and checker for every cell (D2L_KERNEL_CHECKER=fresh). */
-function freshConverter(): Converter {
-  process.env.D2L_KERNEL_CHECKER = 'fresh';
+/** converter.js created with one of its comparison switches set (read when it is created). */
+function converterWith(name: 'D2L_KERNEL_CHECKER' | 'D2L_KERNEL_CJS', value: string): Converter {
+  process.env[name] = value;
   try {
     return converterFactory(tslab)({});
   } finally {
-    delete process.env.D2L_KERNEL_CHECKER;
+    delete process.env[name];
   }
 }
+
+/** converter.js with a new program and checker for every cell (D2L_KERNEL_CHECKER=fresh). */
+const freshConverter = () => converterWith('D2L_KERNEL_CHECKER', 'fresh');
 
 const converters: [string, () => Converter][] = [
   ['src/kernel/converter.js', () => converterFactory(tslab)({})],
@@ -399,14 +402,7 @@ test("src/kernel/converter.js's JavaScript cells (tslab's jslab kernel) compile,
 
 describe("src/kernel/converter.js's CommonJS from the one emit", () => {
   /** converter.js with tslab's second transpile (D2L_KERNEL_CJS=transpile). */
-  function transpiling(): Converter {
-    process.env.D2L_KERNEL_CJS = 'transpile';
-    try {
-      return converterFactory(tslab)({});
-    } finally {
-      delete process.env.D2L_KERNEL_CJS;
-    }
-  }
+  const transpiling = () => converterWith('D2L_KERNEL_CJS', 'transpile');
 
   /** Runs the cells as tslab's executor does: what each leaves in `exports`, and its value. */
   async function run(converter: Converter, cells: string[]) {
